@@ -1,0 +1,44 @@
+# Two commands do all the set-up: `make run` and `make test`. Both create .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE ?= 1
+export ANONYMIZED_TELEMETRY ?= False
+export GRADIO_ANALYTICS_ENABLED ?= False
+
+.PHONY: run test ingest eval bench chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The CPU build of torch first, pinned: unpinned, pip would pull several GB of CUDA wheels.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ldn-assistant ingest --wait 60 || [ $$? -eq 2 ]
+	$(BIN)/ldn-assistant chat
+
+ingest: $(STAMP)
+	$(BIN)/ldn-assistant ingest
+
+# Browser tests drive Debian's chromium; install it when it is missing (needs root, as on CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing; browser tests will be skipped (install Debian's chromium package)"; fi; }
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest
+
+eval: $(STAMP)
+	$(BIN)/ldn-assistant eval --report-dir reports/eval
+
+bench: $(STAMP)
+	$(BIN)/ldn-assistant bench --report-dir reports/bench
+
+clean:
+	rm -rf $(VENV) index/chroma index/*.json reports

@@ -1,0 +1,148 @@
+"""Assistant: the one facade the UI, the CLI, the evals and other apps use."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from . import answer as compose
+from .embeddings import Embedder, SentenceTransformerEmbedder
+from .evidence import EvidenceGate
+from .index import Index, ProgressCallback, ingest
+from .retrieval import HybridRetriever
+from .safety import QuestionError, clean_question, triage
+from .settings import Settings
+from .types import Answer, IngestReport, Source
+
+log = logging.getLogger("ldn_assistant")
+
+
+class Assistant:
+    """Answers questions about LDN for chronic pain with verbatim, cited passages and fixed disclaimers.
+
+    Collaborators are injected (an embedder, an opened index) or built from settings; the model
+    loads on first use. One Assistant is safe to share between threads.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, index: Index | None = None) -> None:
+        self.settings = settings or Settings()
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding_model)
+        self._index = index
+        self._lock = threading.Lock()
+        self._retriever: HybridRetriever | None = None
+        self._gate: EvidenceGate | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, build_if_missing: bool = True, **overrides: Any) -> "Assistant":
+        """An Assistant over the index in settings.index_dir, building it first when there is none.
+
+        `overrides` are Settings fields, e.g. `Assistant.from_settings(corpus_dir="my_docs", top_k=3)`.
+        """
+        settings = settings or Settings(**overrides)
+        if overrides and settings is not None:
+            settings = settings.model_copy(update=overrides)
+        assistant = cls(settings)
+        if build_if_missing and not Index.exists(settings):
+            assistant.ingest()
+        assistant.index  # open now, so a stale or mismatched index fails here with its message
+        return assistant
+
+    # --- the index --------------------------------------------------------------------------
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = Index.open(self.settings)
+        return self._index
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            self._retriever = HybridRetriever(
+                self.index, self.embedder, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
+            )
+        return self._retriever
+
+    @property
+    def gate(self) -> EvidenceGate:
+        if self._gate is None:
+            self._gate = EvidenceGate(self.index.snapshot.lexical)
+        return self._gate
+
+    def ingest(self, progress: ProgressCallback | None = None, lock_wait: float = 0.0) -> IngestReport:
+        """Bring the index in line with the corpus folder, then serve the new index."""
+        report = ingest(self.settings, self.embedder, progress=progress, lock_wait=lock_wait)
+        with self._lock:
+            self._index, self._retriever, self._gate = None, None, None
+        return report
+
+    def warm_up(self) -> None:
+        """Load the model and the index now rather than on the first question."""
+        self.embedder.embed_query("warm up")
+        self.retriever.search("low dose naltrexone", 1)
+        self.gate
+
+    # --- questions ----------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        """Answer one question. Raises ValueError (QuestionError) for a question that cannot be read."""
+        text = clean_question(question, self.settings.max_question_chars)
+        result = self._answer(text)
+        self._audit(result)
+        return result
+
+    def answer(self, question: str) -> Answer:
+        """Like ask(), but never raises: an unreadable question or a failure is an Answer with status
+        'error' and a notice, still with the disclaimers. For UIs and services."""
+        try:
+            return self.ask(question)
+        except QuestionError as exc:
+            return compose.error(question if isinstance(question, str) else "", f"Cannot answer: {exc}.")
+        except Exception:  # a service must answer; the traceback goes to the log, not the user
+            log.exception("answering failed")
+            return compose.error(question if isinstance(question, str) else "")
+
+    def _answer(self, question: str) -> Answer:
+        sorted_ = triage(question)
+        if sorted_.verdict == "emergency":
+            return compose.emergency(question)
+        if sorted_.verdict in ("instruction", "off_topic"):
+            return compose.out_of_scope(question, instruction=sorted_.verdict == "instruction")
+        retrieval = self.retriever.search(question, self.settings.top_k)
+        if not self.gate.judge(question, retrieval).answerable:
+            return compose.no_evidence(question)
+        return compose.answered(question, retrieval.results, self.index.snapshot.sources)
+
+    def _audit(self, result: Answer) -> None:
+        """Opt-in only: questions may hold patient information."""
+        path = self.settings.audit_log
+        if path is None:
+            return
+        record = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "question": result.question,
+            "status": result.status,
+            "sources": [f"{p.source_id}:{p.start}-{p.end}" for p in result.passages],
+        }
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    # --- sources --------------------------------------------------------------------------------
+
+    def sources(self) -> list[Source]:
+        return list(self.index.snapshot.sources.values())
+
+    def get_source(self, source_id: str) -> Source:
+        """The indexed document: `.text` is what every citation's offsets point into."""
+        try:
+            return self.index.snapshot.sources[source_id]
+        except KeyError:
+            known = ", ".join(sorted(self.index.snapshot.sources)) or "none"
+            raise KeyError(f"no source {source_id!r}; known sources: {known}") from None

@@ -1,0 +1,159 @@
+"""The command line: parse, call the Python API, print. No logic of its own."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import click
+
+from .settings import Settings
+
+# Commands that live beside the part they drive, loaded only when called (the UI imports gradio).
+LAZY_COMMANDS = {
+    "chat": ("ldn_assistant.ui", "chat_command"),
+    "eval": ("ldn_assistant.evaluation.runner", "eval_command"),
+    "bench": ("ldn_assistant.evaluation.bench", "bench_command"),
+}
+
+EXIT_OK, EXIT_FILE_PROBLEMS, EXIT_FAILED = 0, 2, 1
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module, attr = LAZY_COMMANDS[name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ldn-assistant")
+def main() -> None:
+    """Answers about low dose naltrexone (LDN) for chronic pain, only as verbatim quotes from curated
+    sources, each cited, with fixed safety disclaimers.
+
+    Settings come from LDN_* environment variables (see README).
+
+    \b
+    Examples:
+      ldn-assistant ingest
+      ldn-assistant ask "Is LDN FDA approved for chronic pain?"
+      ldn-assistant chat
+    """
+
+
+def _assistant(build_if_missing: bool = True):
+    from .assistant import Assistant
+
+    return Assistant.from_settings(Settings(), build_if_missing=build_if_missing)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--wait", default=0.0, show_default=True, help="Seconds to wait for another running ingest.")
+def ingest(quiet: bool, wait: float) -> None:
+    """Build or update the index from the corpus folder (LDN_CORPUS_DIR).
+
+    Only new or changed documents are embedded; removed ones are deleted. Exit code 0 when every
+    file was indexed, 2 when some files were skipped (each named with its reason), 1 on failure.
+
+    \b
+    Example:
+      LDN_CORPUS_DIR=./corpus ldn-assistant ingest
+    """
+    from tqdm import tqdm
+
+    from .assistant import Assistant
+    from .manifest import IngestLockedError
+
+    assistant = Assistant(Settings())
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or total == 0:
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        report = assistant.ingest(progress=progress, lock_wait=wait)
+    except (IngestLockedError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+    for problem in report.skipped:
+        click.echo(f"skipped {problem.path}: {problem.reason}", err=True)
+    click.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
+        f"{report.passages} passages ({report.passages_embedded} embedded) in {report.seconds:.1f}s"
+    )
+    sys.exit(EXIT_FILE_PROBLEMS if report.skipped else EXIT_OK)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (Answer.to_dict()).")
+def ask(question: str, as_json: bool) -> None:
+    """Ask one question; prints the quoted passages, their sources and the disclaimers.
+
+    \b
+    Examples:
+      ldn-assistant ask "What dose of LDN is used for fibromyalgia?"
+      ldn-assistant ask "Can I take LDN with tramadol?" --json
+    """
+    from .manifest import IndexMismatchError
+
+    try:
+        answer = _assistant().ask(question)
+    except ValueError as exc:
+        _fail(f"cannot answer: {exc}")
+    except IndexMismatchError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(answer.markdown)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON, without their text.")
+def sources(as_json: bool) -> None:
+    """List the indexed documents with their metadata.
+
+    \b
+    Example:
+      ldn-assistant sources --json
+    """
+    from .manifest import IndexMismatchError, IndexMissingError
+
+    try:
+        docs = _assistant(build_if_missing=False).sources()
+    except (IndexMissingError, IndexMismatchError) as exc:
+        _fail(str(exc))
+    rows = [{k: v for k, v in s.to_dict().items() if k not in ("text", "path")} | {"characters": len(s.text)} for s in docs]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(row["source_id"])
+        for key in ("title", "publisher", "author", "date", "kind", "url"):
+            click.echo(f"  {key + ':':<10} {row[key] or '(unknown)'}")
+        click.echo(f"  {'hash:':<10} {row['content_hash'][:16]}  ({row['characters']:,} characters)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""BM25 over the passages as one sparse matrix, so a query costs a few column sums, not a loop over passages."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from .text import terms
+
+
+class BM25Index:
+    """Okapi BM25 with the per-term passage weights precomputed."""
+
+    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+        self.vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[float] = []
+        lengths = np.zeros(len(texts), dtype=np.float32)
+        for row, text in enumerate(texts):
+            tf = Counter(terms(text))
+            lengths[row] = sum(tf.values())
+            for term, n in tf.items():
+                rows.append(row)
+                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                counts.append(n)
+        n_docs = max(len(texts), 1)
+        shape = (len(texts), max(len(self.vocabulary), 1))
+        tf_matrix = sparse.csr_matrix((np.array(counts, dtype=np.float32), (rows, cols)), shape=shape)
+        df = np.bincount(np.array(cols, dtype=np.int64), minlength=shape[1]).astype(np.float32)
+        self.document_frequency = df
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avg_len = float(lengths.mean()) if len(texts) else 1.0
+        # Weight each stored count once: tf*(k1+1) / (tf + k1*(1-b+b*len/avg)) * idf.
+        coo = tf_matrix.tocoo()
+        norm = k1 * (1 - b + b * lengths[coo.row] / max(avg_len, 1e-9))
+        weights = coo.data * (k1 + 1) / (coo.data + norm) * idf[coo.col]
+        self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=shape)
+        self.size = len(texts)
+
+    def has_term(self, term: str) -> bool:
+        return term in self.vocabulary
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for the query terms (repeats counted once)."""
+        ids = sorted({self.vocabulary[t] for t in terms(query) if t in self.vocabulary})
+        if not ids or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.matrix[:, ids].sum(axis=1)).ravel()

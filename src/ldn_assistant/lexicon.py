@@ -1,0 +1,84 @@
+"""A small clinical lexicon: the words a question may use for what the sources call something else.
+
+Expansion only adds search words; it never changes what is quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Opioids by generic and brand name. A question naming any of these gets the opioid warning first.
+OPIOID_NAMES: frozenset[str] = frozenset(
+    """opioid opioids opiate opiates narcotic narcotics oxycodone oxycontin percocet roxicodone endocet
+    hydrocodone vicodin norco lortab zohydro hysingla morphine ms-contin kadian codeine tylenol-3 tramadol ultram
+    tapentadol nucynta fentanyl duragesic actiq methadone dolophine methadose buprenorphine suboxone subutex
+    zubsolv sublocade butrans belbuca hydromorphone dilaudid exalgo oxymorphone opana meperidine demerol
+    heroin levorphanol pentazocine talwin kratom loperamide-abuse painkillers painkiller""".split()
+)
+
+# Brand and other names of naltrexone.
+NALTREXONE_NAMES: frozenset[str] = frozenset(
+    "naltrexone naltrexon naltrexone's revia vivitrol depade trexan ldn contrave".split()
+)
+
+# phrase (lower case, matched on word boundaries) -> words added to the search.
+EXPANSIONS: dict[str, str] = {
+    # naltrexone and its names
+    "revia": "naltrexone", "vivitrol": "naltrexone injection", "depade": "naltrexone", "trexan": "naltrexone",
+    "contrave": "naltrexone", "low-dose naltrexone": "LDN low dose naltrexone", "low dose naltrexone": "LDN",
+    "ldn": "low dose naltrexone", "naltrexon": "naltrexone", "naltrexine": "naltrexone", "naltraxone": "naltrexone",
+    # conditions and abbreviations
+    "ms": "multiple sclerosis", "ra": "rheumatoid arthritis", "psa": "psoriatic arthritis",
+    "oa": "osteoarthritis", "crps": "complex regional pain syndrome", "rsd": "complex regional pain syndrome",
+    "fm": "fibromyalgia", "fms": "fibromyalgia", "fibro": "fibromyalgia", "ibd": "crohn’s disease ulcerative colitis inflammatory",
+    "uc": "ulcerative colitis", "ic": "interstitial cystitis", "dpn": "diabetic neuropathy",
+    "neuropathy": "neuropathic nerve", "nerve pain": "neuropathic pain neuropathy", "lbp": "low back pain",
+    "back pain": "chronic low back pain", "crohns": "crohn’s disease", "crohn": "crohn’s disease",
+    "arthritis": "rheumatoid arthritis inflammatory arthritis", "joint": "joint pain degenerative arthritis",
+    "autoimmune": "autoimmune disorders immune", "lupus": "autoimmune", "hashimoto": "autoimmune thyroid",
+    "thyroid": "autoimmune thyroid disease",
+    # what the sources call things
+    "side effect": "side effects vivid dreams headache nausea", "side effects": "vivid dreams headache nausea insomnia",
+    "adverse": "side effects", "nightmares": "vivid dreams", "dreams": "vivid dreams side effects",
+    "sleep": "insomnia vivid dreams sleep", "insomnia": "side effects", "tolerated": "side effects tolerated",
+    "safe": "safety side effects tolerated", "safety": "side effects tolerated",
+    "dose": "mg dose dosing", "dosage": "mg dose dosing", "dosing": "mg dose", "how much": "mg dose",
+    "titrate": "started 1.5 mg gradually increased", "titration": "started 1.5 mg gradually increased dose monthly",
+    "start": "started", "increase": "increased dose monthly",
+    "cost": "cost affordable inexpensive $45 supply", "price": "cost affordable inexpensive supply",
+    "expensive": "cost affordable inexpensive", "cheap": "affordable inexpensive cost", "afford": "affordable inexpensive cost",
+    "buy": "compounding pharmacies obtained", "get it": "compounding pharmacies obtained", "where": "compounding pharmacies",
+    "pharmacy": "compounding pharmacies", "compounded": "compounding pharmacies", "prescribe": "doctors prescribe",
+    "fda": "FDA approved Food and Drug Administration", "approved": "FDA approved", "approval": "FDA approved",
+    "off-label": "off label", "legal": "FDA approved off label",
+    "work": "mechanism", "works": "mechanism", "mechanism": "blocking opioid receptors endorphins",
+    "moa": "mechanism of action", "microglia": "glial cells", "glial": "microglia", "tlr4": "Toll-like receptor 4",
+    "endorphin": "endorphins enkephalins", "inflammation": "inflammatory cytokines reduce inflammation",
+    "withdrawal": "opioid withdrawal", "history": "first used introduced synthesized approved",
+    "invented": "synthesized introduced", "discovered": "synthesized", "when": "year",
+    "evidence": "studies trials research evidence", "research": "studies trials", "study": "studies trial",
+    "trials": "clinical trials studies", "works for": "effective", "effective": "effective results",
+    "abuse": "potential for abuse", "addictive": "potential for abuse", "addiction": "dependence addiction",
+    "alcohol": "alcohol dependence", "cancer": "cancer", "weight": "weight loss", "fertility": "fertility",
+    "cytokines": "pro-inflammatory cytokines", "immune": "immune system modulate",
+    "rupp": "Adam Rupp review University of Kansas", "asra": "American Society of Regional Anesthesia",
+}
+
+# Opioid drugs are searched for as the class the sources name.
+for _name in OPIOID_NAMES:
+    EXPANSIONS.setdefault(_name, "opioid opioids opioid medications")
+
+_PHRASES = sorted(EXPANSIONS, key=len, reverse=True)
+_PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in _PHRASES) + r")(?![\w-])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def expansion_terms(question: str) -> str:
+    """The extra search words a question implies, in the order found, without repeats."""
+    seen: list[str] = []
+    for match in _PATTERN.finditer(question):
+        extra = EXPANSIONS[match.group(1).lower()]
+        if extra not in seen:
+            seen.append(extra)
+    return " ".join(seen)

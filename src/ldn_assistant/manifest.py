@@ -1,0 +1,105 @@
+"""The index manifest: what an index was built with, written atomically; and the ingest lock."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+LOCK = ".ingest.lock"
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with other settings than the ones in force."""
+
+
+class IndexMissingError(FileNotFoundError):
+    """No index has been built in the index folder yet."""
+
+
+class IngestLockedError(RuntimeError):
+    """Another ingest holds the lock on this index."""
+
+
+def fingerprint_id(fingerprint: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write, flush to disk, then rename over the old file: a reader sees the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(f"no index in {index_dir}: run `ldn-assistant ingest` to build it")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise IndexMismatchError(f"the manifest in {index_dir} is unreadable ({exc}); run `ldn-assistant ingest`") from exc
+    if data.get("format") != FORMAT:
+        raise IndexMismatchError(
+            f"the index in {index_dir} has format {data.get('format')!r}, this version reads {FORMAT}; run `ldn-assistant ingest`"
+        )
+    return data
+
+
+def check_fingerprint(manifest: dict[str, Any], expected: dict[str, Any], index_dir: Path) -> None:
+    built = manifest.get("fingerprint", {})
+    if built == expected:
+        return
+    changed = [
+        f"{key}: index has {built.get(key)!r}, settings ask for {expected.get(key)!r}"
+        for key in sorted(set(built) | set(expected))
+        if built.get(key) != expected.get(key)
+    ]
+    raise IndexMismatchError(
+        f"the index in {index_dir} was built with other settings ({'; '.join(changed)}). "
+        "Run `ldn-assistant ingest` to rebuild it with the current settings."
+    )
+
+
+@contextlib.contextmanager
+def ingest_lock(index_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """One ingest at a time per index folder; the OS drops the lock if the holder dies."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / LOCK, "a+")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IngestLockedError(
+                        f"another ingest is running on {index_dir}; wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()

@@ -1,0 +1,64 @@
+"""Answer -> Markdown: numbered quotes, a source list, and the fixed disclaimers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .safety import OPIOID_HEADING
+
+if TYPE_CHECKING:
+    from .types import Answer, CitedPassage
+
+STATUS_LABELS = {
+    "answered": "Quoted from the sources",
+    "no_evidence": "No evidence in the sources",
+    "out_of_scope": "Out of scope",
+    "emergency": "Emergency",
+    "error": "Error",
+}
+
+
+def escape_markdown(text: str) -> str:
+    """Show source text as text: no Markdown or HTML in a document is ever interpreted."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_{}[]()<>#+-!|~":
+            out.append("\\" + ch)
+        elif ch == "&":
+            out.append("&amp;")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def citation_line(p: "CitedPassage") -> str:
+    """Title, outlet, author, date, kind, and where in the document the quote is."""
+    parts = [f"*{escape_markdown(p.title)}*"]
+    parts += [escape_markdown(v) for v in (p.publisher, p.author, p.date, p.kind) if v]
+    if p.url:
+        parts.append(escape_markdown(p.url))
+    parts.append(f"characters {p.start}–{p.end} of {escape_markdown(p.source_id)}")
+    return " · ".join(parts)
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + (escape_markdown(line) if line.strip() else "") for line in text.splitlines())
+
+
+def answer_markdown(answer: "Answer") -> str:
+    blocks: list[str] = [f"**{STATUS_LABELS.get(answer.status, answer.status)}**"]
+    disclaimers = "\n".join(f"- {d}" for d in answer.disclaimers)
+    if answer.status == "emergency" and answer.notice:
+        blocks.append(f"**{answer.notice}**")
+    if answer.opioid_warning_first:
+        blocks.append(f"**{OPIOID_HEADING}**\n\n{disclaimers}")
+    if answer.notice and answer.status != "emergency":
+        blocks.append(answer.notice)
+    for p in answer.passages:
+        blocks.append(f"**[{p.rank}]**\n{_quote(p.text)}")
+    if answer.passages:
+        lines = [f"[{p.rank}] {citation_line(p)}" for p in answer.passages]
+        blocks.append("**Sources**\n\n" + "\n".join(f"- {line}" for line in lines))
+    if not answer.opioid_warning_first:
+        blocks.append("**Always read**\n\n" + disclaimers)
+    return "\n\n".join(blocks)

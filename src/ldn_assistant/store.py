@@ -1,0 +1,80 @@
+"""The vector store: an embedded persistent Chroma in the index folder, or a Chroma server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
+
+from .settings import Settings
+
+
+def _client(settings: Settings):
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = Path(settings.index_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class VectorStore:
+    """One Chroma collection of passage embeddings; ids are passage ids, nothing else is stored."""
+
+    def __init__(self, settings: Settings, collection_name: str) -> None:
+        self.client = _client(settings)
+        self.name = collection_name
+        # embedding_function=None: vectors come from our embedder; Chroma must never fetch a model of its own.
+        self.collection = self.client.get_or_create_collection(
+            collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._max_batch = self.client.get_max_batch_size()
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset, page = 0, 10_000
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            ids.update(got)
+            if len(got) < page:
+                return ids
+            offset += page
+
+    def upsert(self, ids: Sequence[str], embeddings: "np.ndarray", source_ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), self._max_batch):
+            j = i + self._max_batch
+            self.collection.upsert(
+                ids=list(ids[i:j]),
+                embeddings=embeddings[i:j],
+                metadatas=[{"source_id": s} for s in source_ids[i:j]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), self._max_batch):
+            self.collection.delete(ids=ids[i : i + self._max_batch])
+
+    def query(self, embedding: "np.ndarray", n: int) -> list[tuple[str, float]]:
+        """(passage id, cosine similarity), best first."""
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        result = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
+        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+
+    def drop_collection(self, name: str) -> None:
+        """Remove a collection left by a build with other settings, if it is still there."""
+        try:
+            self.client.delete_collection(name)
+        except Exception:  # already gone: chromadb raises different types across versions
+            pass

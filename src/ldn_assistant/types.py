@@ -1,0 +1,199 @@
+"""Typed, immutable results passed between the modules and returned to callers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+Status = Literal["answered", "no_evidence", "out_of_scope", "emergency", "error"]
+STATUSES: tuple[str, ...] = ("answered", "no_evidence", "out_of_scope", "emergency", "error")
+
+METADATA_FIELDS: tuple[str, ...] = ("title", "publisher", "author", "date", "kind", "url")
+
+
+def content_hash(text: str) -> str:
+    """A stable identity for a piece of text: same text, same hash, on any machine."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceMetadata:
+    """What is known about a document; unknown fields stay None, never guessed."""
+
+    title: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    kind: str | None = None
+    url: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SourceMetadata":
+        unknown = set(data) - set(METADATA_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown metadata field(s): {', '.join(sorted(unknown))}; allowed: {', '.join(METADATA_FIELDS)}")
+        values = {}
+        for name in METADATA_FIELDS:
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"metadata field {name!r} must be a string or null, got {type(value).__name__}")
+            values[name] = value.strip() or None if isinstance(value, str) else None
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A loaded document. `text` is what every passage offset points into."""
+
+    source_id: str
+    path: str
+    text: str
+    metadata: SourceMetadata
+    content_hash: str
+
+    @property
+    def title(self) -> str:
+        return self.metadata.title or self.source_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id,
+            "path": self.path,
+            "text": self.text,
+            "content_hash": self.content_hash,
+            **asdict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Source":
+        meta = {k: data.get(k) for k in METADATA_FIELDS}
+        return cls(
+            source_id=data["source_id"],
+            path=data["path"],
+            text=data["text"],
+            metadata=SourceMetadata.from_dict(meta),
+            content_hash=data["content_hash"],
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of a source: `source.text[start:end] == text`, always."""
+
+    passage_id: str
+    source_id: str
+    start: int
+    end: int
+    text: str
+    heading: str | None = None  # nearest heading above, used only to give the embedder context
+
+    @staticmethod
+    def make_id(source_hash: str, start: int, end: int) -> str:
+        return hashlib.sha256(f"{source_hash}:{start}:{end}".encode()).hexdigest()[:24]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    """A passage as shown in an answer: the verbatim text with its citation."""
+
+    rank: int
+    text: str
+    source_id: str
+    title: str
+    publisher: str | None
+    author: str | None
+    date: str | None
+    kind: str | None
+    url: str | None
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CitedPassage":
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything the assistant says to one question. Only quotes, notices and fixed disclaimers."""
+
+    question: str
+    status: Status
+    notice: str | None
+    passages: tuple[CitedPassage, ...]
+    disclaimers: tuple[str, ...]
+    opioid_warning_first: bool = False
+
+    @property
+    def markdown(self) -> str:
+        from .render import answer_markdown  # rendering is its own module; imported late to keep types a leaf
+
+        return answer_markdown(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "status": self.status,
+            "notice": self.notice,
+            "passages": [p.to_dict() for p in self.passages],
+            "disclaimers": list(self.disclaimers),
+            "markdown": self.markdown,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        from .safety import mentions_opioid
+
+        return cls(
+            question=data["question"],
+            status=data["status"],
+            notice=data.get("notice"),
+            passages=tuple(CitedPassage.from_dict(p) for p in data.get("passages", [])),
+            disclaimers=tuple(data["disclaimers"]),
+            opioid_warning_first=mentions_opioid(data["question"]),
+        )
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A corpus file that could not be used, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[FileProblem, ...] = ()
+    passages: int = 0
+    passages_embedded: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["skipped"] = [asdict(p) for p in self.skipped]
+        return data

@@ -65,7 +65,7 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
             self._retriever = HybridRetriever(
-                self.index, self.embedder, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
+                self.index, self.embedder, candidates=self.settings.candidates, lexical_weight=self.settings.lexical_weight
             )
         return self._retriever
 

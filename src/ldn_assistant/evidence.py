@@ -4,27 +4,45 @@ passed off as an answer to something the sources never mention (a drug, a popula
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexical import BM25Index
 from .lexicon import EXPANSIONS, NALTREXONE_NAMES, OPIOID_NAMES
 from .retrieval import Retrieval
-from .safety import DOMAIN_WORDS, _DRUG_SUFFIX, _COMMON_INE_WORDS
+from .safety import _COMMON_INE_WORDS, _DRUG_SUFFIX
 from .text import STOPWORDS, stem, terms, words
 
-# Who or what a question can be about that, when the sources never name it, means they cannot answer.
-SPECIFIC_TOPICS = frozenset(
-    """pregnancy pregnant breastfeeding breastfeed nursing lactation child children kids kid pediatric paediatric infant
-    baby teen teenager adolescent elderly senior seniors geriatric dog dogs cat cats pet pets vet veterinary horse
-    insurance medicare medicaid covered coverage reimbursement liver hepatic kidney kidneys renal lupus psoriasis eczema
-    asthma diabetes diabetic epilepsy parkinson parkinsons alzheimer alzheimers dementia als adhd autism anxiety
-    depression bipolar schizophrenia ptsd endometriosis covid ehlers danlos pots lyme gout shingles sciatica
-    vitamin vitamins supplement supplements cbd cannabis marijuana alcohol grapefruit caffeine coffee vaccine vaccines
-    surgery anesthesia driving drive half-life halflife pharmacokinetics bioavailability blood labs lab test tests
-    morning bedtime night timing liquid capsule capsules cream topical sublingual injection implant stopping stop
-    quit taper tapering withdrawal-from-ldn hair loss acne weight-gain""".split()
+# People the sources never discuss: a question about them cannot be answered from general passages.
+POPULATIONS = frozenset(
+    """pregnancy pregnant breastfeeding breastfeed lactation child children kids kid pediatric paediatric infant
+    baby babies toddler teen teenager teenage adolescent juvenile elderly geriatric dog dogs cat cats pet pets vet
+    veterinary horse insurance insurer medicare medicaid reimbursement reimburse""".split()
 )
+_CHILD_AGE = re.compile(r"\b(1[0-7]|[1-9])[- ]?(year|yr|month)s?[- ]old\b", re.IGNORECASE)
+
+# Drugs, conditions and topics: when the sources never name them, they cannot answer a question about them.
+SPECIFIC_TOPICS = frozenset(
+    """coverage liver hepatic kidney kidneys renal lupus psoriasis eczema
+    asthma epilepsy parkinson parkinsons alzheimer alzheimers dementia als adhd autism anxiety
+    depression bipolar schizophrenia ptsd endometriosis covid ehlers danlos pots lyme gout shingles sciatica
+    vitamin vitamins supplement supplements cbd cannabis marijuana grapefruit caffeine coffee vaccine vaccines
+    anesthesia half halflife pharmacokinetics bioavailability bloodwork labs bedtime timing cream topical
+    sublingual implant liquid capsule capsules stop stopping quit discontinue discontinuing taper tapering hair acne warfarin coumadin heparin eliquis xarelto aspirin ibuprofen advil motrin
+    aleve naproxen tylenol acetaminophen paracetamol prednisone steroids steroid insulin metformin ozempic birth
+    contraceptive contraceptives ssri ssris snri antidepressant antidepressants benzodiazepine benzodiazepines""".split()
+)
+
+# Conditions the sources do cover: a question about one is answerable even when it names, in passing,
+# a drug they do not ("LDN for neuropathy, on top of gabapentin?"). Topics such as cost do not count:
+# "does Medicare pay for compounded LDN" is about Medicare.
+ANCHORS = frozenset(
+    """fibromyalgia fibro fm crohn crohns colitis uc ibd ms sclerosis crps arthritis rheumatoid ra psoriatic psa
+    osteoarthritis oa neuropathy neuropathic nerve back pelvic abdominal cancer inflammatory autoimmune
+    thyroid cystitis hiv""".split()
+)
+_QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
 
 # Words that carry no subject of their own in a question about LDN.
 _GENERIC = frozenset(
@@ -57,21 +75,30 @@ class EvidenceGate:
         expansion = EXPANSIONS.get(word)
         if expansion and any(t in self.vocabulary for t in terms(expansion)):
             return True
-        if len(word) >= 5:  # a misspelling of a word the sources use
-            return bool(difflib.get_close_matches(stem(word), self._stems, n=1, cutoff=0.84))
+        if len(word) >= 6:  # a misspelling of a word the sources use; shorter words collide ("liver", "live")
+            return bool(difflib.get_close_matches(stem(word), self._stems, n=1, cutoff=0.86))
         return False
 
-    def _specific(self, word: str) -> bool:
+    @staticmethod
+    def _specific(word: str) -> bool:
         return (
             word in SPECIFIC_TOPICS
-            or word in DOMAIN_WORDS
             or (len(word) >= 6 and _DRUG_SUFFIX.search(word) is not None and word not in _COMMON_INE_WORDS)
         )
 
     def judge(self, question: str, retrieval: Retrieval) -> EvidenceVerdict:
         tokens = [w for w in words(question) if w not in STOPWORDS and not w[0].isdigit()]
-        unknown = tuple(w for w in tokens if w not in _GENERIC and self._specific(w) and not self.known(w))
-        if unknown:
+        people = tuple(w for w in tokens if w in POPULATIONS and not self.known(w))
+        if _CHILD_AGE.search(question):
+            people += ("a child",)
+        if people:
+            return EvidenceVerdict(False, "the sources never discuss: " + ", ".join(people), people)
+        # What is asked is in the sentences that end with "?"; the rest is often background.
+        asked = " ".join(_QUESTION_SENTENCE.findall(question)) or question
+        focus = [w for w in words(asked) if w not in STOPWORDS]
+        unknown = tuple(w for w in focus if w not in _GENERIC and self._specific(w) and not self.known(w))
+        anchored = any(w in ANCHORS for w in focus)
+        if unknown and not anchored:
             return EvidenceVerdict(False, "the sources never mention: " + ", ".join(unknown), unknown)
         if not retrieval.results:
             return EvidenceVerdict(False, "nothing retrieved")

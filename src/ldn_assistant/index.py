@@ -30,7 +30,7 @@ from .manifest import (
     write_json_atomic,
 )
 from .settings import Settings
-from .splitting import SplitSettings, split_source
+from .splitting import SplitSettings, passage_units, split_source
 from .store import VectorStore
 from .types import FileProblem, IngestReport, Passage, Source
 
@@ -44,11 +44,30 @@ def split_settings(settings: Settings) -> SplitSettings:
 
 def fingerprint(settings: Settings) -> dict[str, object]:
     """Everything that changes what is stored: a different value means a different index."""
-    return {"format": FORMAT, "embedding_model": settings.embedding_model, **split_settings(settings).fingerprint()}
+    return {
+        "format": FORMAT,
+        "embedding_model": settings.embedding_model,
+        "vectors": "sentence-units-v1",
+        **split_settings(settings).fingerprint(),
+    }
+
+
+def unit_id(passage_id: str, n: int) -> str:
+    return f"{passage_id}.{n}"
+
+
+def passage_of(unit: str) -> str:
+    return unit.rsplit(".", 1)[0]
+
+
+def vector_units(passage: Passage, source_text: str) -> list[str]:
+    """The texts embedded for a passage: one per sentence (see splitting.passage_units)."""
+    spans = passage_units(source_text, passage.start, passage.end)
+    return [source_text[a:b] for a, b in spans] or [passage.text]
 
 
 def embedding_text(passage: Passage) -> str:
-    """What the embedder and the lexical index see: the passage, led by its section heading for context."""
+    """What the lexical index sees: the passage, led by its section heading for context."""
     if passage.heading and not passage.text.startswith(passage.heading):
         return f"{passage.heading}\n{passage.text}"
     return passage.text
@@ -102,7 +121,7 @@ class Index:
         self.store = store
         self.manifest = manifest
         # Vectors of an interrupted ingest may sit in the store uncommitted; fetch enough to skip them.
-        self.uncommitted = max(0, store.count() - len(snapshot.passages))
+        self.uncommitted = max(0, store.count() - manifest.get("vectors", store.count()))
 
     @staticmethod
     def exists(settings: Settings) -> bool:
@@ -119,11 +138,16 @@ class Index:
         snapshot = Snapshot.from_dict(json.loads(snapshot_path.read_text(encoding="utf-8")))
         return cls(settings, snapshot, VectorStore(settings, manifest["collection"]), manifest)
 
-    def dense(self, embedding, n: int) -> list[tuple[Passage, float]]:
-        """Nearest committed passages to the embedding, best first."""
-        hits = self.store.query(embedding, n + self.uncommitted)
-        live = [(self.snapshot.passages[self.snapshot.position[pid]], sim) for pid, sim in hits if pid in self.snapshot.position]
-        return live[:n]
+    def dense(self, embedding, n: int) -> list[tuple[int, float]]:
+        """(passage position, similarity of its best sentence) for the nearest committed passages, best first."""
+        # Passages have about three sentences each; fetch enough sentences to name n passages.
+        hits = self.store.query(embedding, 3 * n + self.uncommitted)
+        best: dict[int, float] = {}
+        for unit, sim in hits:  # hits arrive best first, so the first sentence seen is the passage's best
+            pos = self.snapshot.position.get(passage_of(unit))
+            if pos is not None and pos not in best:
+                best[pos] = sim
+        return list(best.items())[:n]
 
 
 def _committed_collection(index_dir: Path) -> str | None:
@@ -188,14 +212,27 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
         collection = COLLECTION_PREFIX + fingerprint_id(expected)
         store = VectorStore(settings, collection)
         batch = max(settings.embedding_batch_size, 1)
-        for i in range(0, len(to_embed), batch):
-            chunk = to_embed[i : i + batch]
-            vectors = embedder.embed_documents([embedding_text(p) for p in chunk], batch_size=batch)
-            store.upsert([p.passage_id for p in chunk], vectors, [p.source_id for p in chunk])
+        units = [
+            (unit_id(p.passage_id, n), text, p.source_id)
+            for p in to_embed
+            for n, text in enumerate(vector_units(p, sources[p.source_id].text))
+        ]
+        # Vectors a killed ingest already stored are reused, so a rerun resumes rather than restarts:
+        # one collection per model and split settings, and a content-hash id, mean the same text embedded the same way.
+        already = store.all_ids() if units else set()
+        units = [u for u in units if u[0] not in already]
+        for i in range(0, len(units), batch):
+            chunk = units[i : i + batch]
+            vectors = embedder.embed_documents([text for _, text, _ in chunk], batch_size=batch)
+            store.upsert([u for u, _, _ in chunk], vectors, [s for _, _, s in chunk])
             if progress:
-                progress(min(i + batch, len(to_embed)), len(to_embed))
-        if progress and not to_embed:
+                progress(min(i + batch, len(units)), len(units))
+        if progress and not units:
             progress(0, 0)
+
+        live = {p.passage_id for p in passages}
+        stored = store.all_ids()
+        live_units = {u for u in stored if passage_of(u) in live}
 
         # Commit: snapshot first, then the manifest that names it.
         snapshot = Snapshot(sources, passages)
@@ -210,12 +247,12 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "sources": {s.source_id: {"content_hash": s.content_hash} for s in sources.values()},
             "passages": len(passages),
+            "vectors": len(live_units),
         }
         write_json_atomic(index_dir / MANIFEST, manifest)
 
         # After the commit: sweep vectors, snapshots and collections nothing points to any more.
-        live = {p.passage_id for p in passages}
-        stale = store.all_ids() - live
+        stale = stored - live_units
         if stale:
             store.delete(sorted(stale))
         if old_collection and old_collection != collection:
@@ -223,6 +260,8 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
         for old_file in index_dir.glob("snapshot-*.json"):
             if old_file.name != name:
                 old_file.unlink(missing_ok=True)
+        for leftover in index_dir.glob(".*.tmp"):  # half-written files of a killed ingest; we hold the lock, so no writer is live
+            leftover.unlink(missing_ok=True)
 
         return IngestReport(
             added=tuple(added),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterable
 
 # Opioids by generic and brand name. A question naming any of these gets the opioid warning first.
 OPIOID_NAMES: frozenset[str] = frozenset(
@@ -26,8 +27,7 @@ NALTREXONE_NAMES: frozenset[str] = frozenset(
 EXPANSIONS: dict[str, str] = {
     # naltrexone and its names
     "revia": "naltrexone", "vivitrol": "naltrexone injection", "depade": "naltrexone", "trexan": "naltrexone",
-    "contrave": "naltrexone", "low-dose naltrexone": "LDN low dose naltrexone", "low dose naltrexone": "LDN",
-    "ldn": "low dose naltrexone", "naltrexon": "naltrexone", "naltrexine": "naltrexone", "naltraxone": "naltrexone",
+    "contrave": "naltrexone", "naltrexon": "naltrexone", "naltrexine": "naltrexone", "naltraxone": "naltrexone",
     # conditions and abbreviations
     "ms": "multiple sclerosis", "ra": "rheumatoid arthritis", "psa": "psoriatic arthritis",
     "oa": "osteoarthritis", "crps": "complex regional pain syndrome", "rsd": "complex regional pain syndrome",
@@ -36,7 +36,7 @@ EXPANSIONS: dict[str, str] = {
     "neuropathy": "neuropathic nerve", "nerve pain": "neuropathic pain neuropathy", "lbp": "low back pain",
     "back pain": "chronic low back pain", "crohns": "crohn’s disease", "crohn": "crohn’s disease",
     "arthritis": "rheumatoid arthritis inflammatory arthritis", "joint": "joint pain degenerative arthritis",
-    "autoimmune": "autoimmune disorders immune", "lupus": "autoimmune", "hashimoto": "autoimmune thyroid",
+    "autoimmune": "autoimmune disorders immune", "hashimoto": "autoimmune thyroid",
     "thyroid": "autoimmune thyroid disease",
     # what the sources call things
     "side effect": "side effects vivid dreams headache nausea", "side effects": "vivid dreams headache nausea insomnia",
@@ -60,17 +60,34 @@ EXPANSIONS: dict[str, str] = {
     "evidence": "studies trials research evidence", "research": "studies trials", "study": "studies trial",
     "trials": "clinical trials studies", "works for": "effective", "effective": "effective results",
     "abuse": "potential for abuse", "addictive": "potential for abuse", "addiction": "dependence addiction",
-    "alcohol": "alcohol dependence", "cancer": "cancer", "weight": "weight loss", "fertility": "fertility",
+    "alcohol": "alcohol dependence", "alcoholism": "alcohol dependence", "alcoholic": "alcohol dependence",
+    "addicted": "dependence addiction potential for abuse", "hooked": "potential for abuse", "high": "euphoria abuse",
+    "pharmacist": "compounding pharmacies", "drugstore": "retail pharmacies", "pills": "tablets dose", "cancer": "cancer", "weight": "weight loss", "fertility": "fertility",
     "cytokines": "pro-inflammatory cytokines", "immune": "immune system modulate",
     "rupp": "Adam Rupp review University of Kansas", "asra": "American Society of Regional Anesthesia",
 }
 
-# Opioid drugs are searched for as the class the sources name.
+# Opioid drugs are searched for as the class the sources name, in the words they use for patients on them.
 for _name in OPIOID_NAMES:
-    EXPANSIONS.setdefault(_name, "opioid opioids opioid medications")
+    EXPANSIONS.setdefault(_name, "opioid medications currently taking")
 
-_PHRASES = sorted(EXPANSIONS, key=len, reverse=True)
-_PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in _PHRASES) + r")(?![\w-])", re.IGNORECASE)
+# Short glosses the embedder reads after a name it may not know: a drug's class, an abbreviation's meaning.
+GLOSSES: dict[str, str] = {
+    **{name: "opioid medication" for name in OPIOID_NAMES if name not in {"opioid", "opioids", "opiate", "opiates"}},
+    "revia": "naltrexone", "vivitrol": "naltrexone", "depade": "naltrexone", "trexan": "naltrexone",
+    "ms": "multiple sclerosis", "ra": "rheumatoid arthritis", "psa": "psoriatic arthritis", "oa": "osteoarthritis",
+    "crps": "complex regional pain syndrome", "rsd": "complex regional pain syndrome", "fm": "fibromyalgia",
+    "fibro": "fibromyalgia", "ibd": "Crohn’s disease or ulcerative colitis", "uc": "ulcerative colitis",
+    "ic": "interstitial cystitis", "lbp": "low back pain", "dpn": "diabetic neuropathy",
+}
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=len, reverse=True)  # longest first, so "low back pain" beats "back"
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in ordered) + r")(?![\w-])", re.IGNORECASE)
+
+
+_PATTERN = _phrase_pattern(EXPANSIONS)
+_GLOSS_PATTERN = _phrase_pattern(GLOSSES)
 
 
 @lru_cache(maxsize=4096)
@@ -82,3 +99,9 @@ def expansion_terms(question: str) -> str:
         if extra not in seen:
             seen.append(extra)
     return " ".join(seen)
+
+
+@lru_cache(maxsize=4096)
+def gloss(question: str) -> str:
+    """The question with a short gloss after each drug name or abbreviation: "on tramadol (opioid medication)"."""
+    return _GLOSS_PATTERN.sub(lambda m: f"{m.group(1)} ({GLOSSES[m.group(1).lower()]})", question)

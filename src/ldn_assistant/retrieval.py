@@ -1,4 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, after lexicon expansion."""
+"""Hybrid retrieval: dense (Chroma, sentence vectors) and BM25, fused by standardised scores.
+
+Why not reciprocal-rank fusion: on this corpus every passage is about LDN, so ranks flatten real
+differences in confidence; adding standardised scores keeps them (measured in evals, see README).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,15 @@ import numpy as np
 
 from .embeddings import Embedder
 from .index import Index
-from .lexicon import expansion_terms
+from .lexicon import expansion_terms, gloss
 from .types import Passage
 
 
 @dataclass(frozen=True)
 class Retrieved:
     passage: Passage
-    score: float  # fused reciprocal-rank score
-    dense: float  # cosine similarity to the question (0 when the dense side did not return it)
+    score: float  # fused score: standardised dense similarity plus standardised BM25, over the candidates
+    dense: float  # cosine similarity of the passage's best sentence to the question
     lexical: float  # BM25 score
 
 
@@ -36,40 +40,58 @@ class HybridRetriever:
         self,
         index: Index,
         embedder: Embedder,
-        candidates: int = 20,
-        rrf_k: int = 60,
+        candidates: int = 40,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.candidates = candidates
-        self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
 
     def search(self, question: str, k: int) -> Retrieval:
         expansion = expansion_terms(question)
         search_text = f"{question} {expansion}".strip()
-        dense = self.index.dense(self.embedder.embed_query(search_text), self.candidates) if self.dense_weight else []
-        lexical = self._lexical(search_text) if self.lexical_weight else []
+        dense: list[tuple[int, float]] = []
+        if self.dense_weight:
+            # The embedder reads the question as asked, with glosses for names it may not know;
+            # the full keyword expansion would blur its sense of the question (measured: worse).
+            dense = self.index.dense(self.embedder.embed_query(gloss(question)), self.candidates)
+        lexical = self.index.snapshot.lexical.scores(search_text) if self.lexical_weight else None
 
-        fused: dict[str, list] = {}  # passage id -> [passage, score, dense, lexical]
-        for rank, (passage, sim) in enumerate(dense):
-            fused[passage.passage_id] = [passage, self.dense_weight / (self.rrf_k + rank + 1), sim, 0.0]
-        for rank, (passage, bm25) in enumerate(lexical):
-            entry = fused.setdefault(passage.passage_id, [passage, 0.0, 0.0, 0.0])
-            entry[1] += self.lexical_weight / (self.rrf_k + rank + 1)
-            entry[3] = bm25
-        ranked = sorted(fused.values(), key=lambda e: (-e[1], -e[2]))[:k]
-        return Retrieval(question, search_text, tuple(Retrieved(p, s, d, lx) for p, s, d, lx in ranked))
+        candidates = {pos for pos, _ in dense}
+        if lexical is not None:
+            candidates.update(self._top(lexical))
+        if not candidates:
+            return Retrieval(question, search_text, ())
+        positions = np.fromiter(candidates, dtype=np.int64)
+        dense_sim = np.zeros(len(positions), dtype=np.float32)
+        if dense:
+            found = dict(dense)
+            # A passage the dense side did not return scores as the weakest one it did return.
+            floor = min(found.values())
+            dense_sim = np.array([found.get(int(p), floor) for p in positions], dtype=np.float32)
+        bm25 = lexical[positions] if lexical is not None else np.zeros(len(positions), dtype=np.float32)
+        # Scores of the two sides live on different scales; standardise each over the candidates, then add.
+        fused = self.dense_weight * _standardise(dense_sim) + self.lexical_weight * _standardise(bm25)
+        order = np.lexsort((-dense_sim, -fused))[:k]
+        passages = self.index.snapshot.passages
+        results = tuple(
+            Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order
+        )
+        return Retrieval(question, search_text, results)
 
-    def _lexical(self, text: str) -> list[tuple[Passage, float]]:
-        scores = self.index.snapshot.lexical.scores(text)
+    def _top(self, scores: np.ndarray) -> np.ndarray:
+        """Positions of the best-scoring passages with a non-zero score (vectorised, no loop over passages)."""
         n = min(self.candidates, int(np.count_nonzero(scores)))
         if n == 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n]  # no Python loop over the passages
-        top = top[np.argsort(-scores[top], kind="stable")]
-        passages = self.index.snapshot.passages
-        return [(passages[i], float(scores[i])) for i in top]
+            return np.empty(0, dtype=np.int64)
+        return np.argpartition(-scores, n - 1)[:n]
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    spread = float(values.std())
+    if spread < 1e-9:
+        return np.zeros_like(values)
+    return (values - values.mean()) / spread

@@ -132,6 +132,24 @@ _EMERGENCY = _rx(
     r"\b(severe|bad|terrible|violent) withdrawal\b|\b(going|gone|went) into withdrawal\b|\bin (full|severe)? ?withdrawal (now|right now)\b",
     r"\b(vomiting|coughing up|throwing up) blood\b|\bpinpoint pupils\b",
     r"\b(call(ed|ing)? 911|ambulance|emergency room right now)\b",
+    r"\baccidentally (took|taken|swallowed|gave)\b|\b(got into|swallowed) (some of )?(my|the|his|her|their) (bottle|pills|tablets|capsules|medicine|medication)\b",
+    r"\bswallowed (some|a few|several|a handful of|all|the|my|his|her) ?(pills|tablets|capsules)\b",
+    r"\b(took|taken|swallowed) (\d+|two|three|four|five|six|seven|eight|nine|ten|a handful|several|a bunch) (of )?(my |his |her |the )?[\d.]* ?(mg )?(ldn |naltrexone )?(pills|tablets|capsules|doses)\b",
+    r"\b(going to|gonna|want to|plan to|about to) (take|swallow) (them|it|all|every|my pills|the (whole|entire) bottle)\b",
+    r"\b(pills|tablets) (lined up|saved up|stockpiled)\b|\bsaving up (my|all my) (pills|tablets|meds)\b",
+    r"\b(can'?t|cannot) (live|go on) (like this|with this|anymore)\b|\bdon'?t want to (be alive|be here|live|wake up)\b|\bno reason to live\b",
+)
+
+# Happening now plus a severe symptom, e.g. withdrawal brought on by naltrexone over methadone.
+_NOW = re.compile(
+    r"\b(right now|now(?! that)|just now|currently|at the moment|tonight|an hour ago|minutes ago|this (morning|afternoon|evening)|won'?t stop|nonstop|non-stop|keeps? (vomiting|shaking|throwing up))\b",
+    re.IGNORECASE,
+)
+_SEVERE_SYMPTOM = re.compile(
+    r"\b(shaking( uncontrollably)?|shakes|trembling|vomiting|throwing up|sweating (through|buckets|profusely)|heart (is )?(racing|pounding)|"
+    r"confused|hallucinating|can'?t stop (shaking|vomiting|throwing up)|really dizzy|very dizzy|about to pass out|"
+    r"hives|rash (all over|spreading)|(skin|eyes) (turning |are |is )?yellow)\b",
+    re.IGNORECASE,
 )
 
 # Attempts to make it say something other than what its sources say.
@@ -139,11 +157,12 @@ _INSTRUCTION = _rx(
     r"\b(ignore|disregard|forget|override|bypass|skip)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines?|guardrails?|restrictions?|sources?|system|programming|disclaimers?|warnings?)\b",
     r"\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|\bDAN\b|\bdo anything now\b",
     r"\byou are (now|no longer)\b|\bfrom now on\b|\bact as\b|\bpretend\b|\brole[- ]?play\b|\bplay the role\b|\bimagine (that )?you\b",
-    r"\b(say|tell me|confirm|agree|admit|state|declare|promise|guarantee|assure me)( to me)?( that| it| ldn| naltrexone)\b",
-    r"\brepeat after me\b|\brespond (only )?with\b|\banswer (only )?with\b|\bjust say\b|\bsay (yes|no)\b",
+    r"(^|[.!?:]\s*|\b(just|please|now|can you|could you|will you|would you|you must|you should|i need you to|i want you to) )(say|tell me|confirm|agree|admit|state|declare|promise|guarantee|assure me)( to me)?( that| it| ldn| naltrexone| yes| no)\b",
+    r"\brepeat after me\b|\brespond (only )?with\b|\banswer (only )?with\b|\bjust say\b|\b(confirm|answer) (yes or no|with yes|with a yes)\b|\bwithout (quoting|citing|sources|the disclaimers?|disclaimers?|warnings?)\b",
+    r"\b(complete|finish|continue) (this|the|my) (sentence|paragraph|text|post)\b|\bfor my (blog|website|ad|advert|marketing|post|article)\b",
     r"\b(in your own words|your (own |personal |honest )?(opinion|view|take|recommendation)|what do you (think|believe|recommend))\b",
     r"\b(write|compose|draft|generate|create|make up|invent)\b.{0,30}\b(paragraph|essay|poem|story|article|summary|blog|post|song|letter|tweet|review|script|code|ad|advert\w*|testimonial|claim)\b",
-    r"\b(prescribe (me|it|ldn|naltrexone)|write (me )?a prescription)\b",
+    r"\bprescribe (it |ldn |naltrexone )?(to |for )?me\b|\b(can|could|will|would) you (please )?prescribe\b|\bwrite (me )?a prescription\b",
     r"<\s*script|\{\{|\$\{|;\s*drop\s+table|\bunion\s+select\b|--\s*$",
 )
 
@@ -208,7 +227,7 @@ _COMMON_INE_WORDS = frozenset(
 def triage(question: str) -> Triage:
     """Sort a cleaned question: emergency first, then attempts to steer it, then scope."""
     opioid = mentions_opioid(question)
-    if _EMERGENCY.search(question):
+    if _EMERGENCY.search(question) or (_NOW.search(question) and _SEVERE_SYMPTOM.search(question)):
         return Triage("emergency", opioid, "describes signs of an emergency")
     if _INSTRUCTION.search(question):
         return Triage("instruction", opioid, "asks the assistant to say or be something else")

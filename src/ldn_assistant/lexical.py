@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
-from .text import terms
+from .text import terms, words
 
 
 class BM25Index:
@@ -17,11 +17,13 @@ class BM25Index:
     def __init__(self, texts: Sequence[str], k1: float = 0.9, b: float = 0.4) -> None:
         # k1 and b below the textbook 1.2/0.75: passages here are short and alike in length (tuned on evals/core.jsonl).
         self.vocabulary: dict[str, int] = {}
+        self.surface_words: set[str] = set()  # unstemmed, for spelling correction
         rows: list[int] = []
         cols: list[int] = []
         counts: list[float] = []
         lengths = np.zeros(len(texts), dtype=np.float32)
         for row, text in enumerate(texts):
+            self.surface_words.update(words(text))
             tf = Counter(terms(text))
             lengths[row] = sum(tf.values())
             for term, n in tf.items():

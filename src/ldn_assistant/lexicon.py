@@ -78,7 +78,9 @@ GLOSSES: dict[str, str] = {
     "ms": "multiple sclerosis", "ra": "rheumatoid arthritis", "psa": "psoriatic arthritis", "oa": "osteoarthritis",
     "crps": "complex regional pain syndrome", "rsd": "complex regional pain syndrome", "fm": "fibromyalgia",
     "fibro": "fibromyalgia", "ibd": "Crohn’s disease or ulcerative colitis", "uc": "ulcerative colitis",
-    "ic": "interstitial cystitis", "lbp": "low back pain", "dpn": "diabetic neuropathy",
+    "ic": "interstitial cystitis", "bladder": "interstitial cystitis", "stiffness": "spasticity",
+    "spasms": "spasticity", "tiredness": "fatigue", "tired": "fatigue", "exhaustion": "fatigue",
+    "narcotic": "opioid medications", "narcotics": "opioid medications", "addictive": "potential for abuse", "lbp": "low back pain", "dpn": "diabetic neuropathy",
 }
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -105,3 +107,8 @@ def expansion_terms(question: str) -> str:
 def gloss(question: str) -> str:
     """The question with a short gloss after each drug name or abbreviation: "on tramadol (opioid medication)"."""
     return _GLOSS_PATTERN.sub(lambda m: f"{m.group(1)} ({GLOSSES[m.group(1).lower()]})", question)
+
+
+def lexicon_words() -> set[str]:
+    """Single words the lexicon knows, for the spelling corrector."""
+    return {w for phrase in (*EXPANSIONS, *GLOSSES) for w in phrase.lower().split() if w.isalpha()}

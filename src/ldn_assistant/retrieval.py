@@ -12,7 +12,9 @@ import numpy as np
 
 from .embeddings import Embedder
 from .index import Index
-from .lexicon import expansion_terms, gloss
+from .lexicon import expansion_terms, gloss, lexicon_words
+from .safety import clinical_words
+from .spelling import Speller
 from .types import Passage
 
 
@@ -49,8 +51,10 @@ class HybridRetriever:
         self.candidates = candidates
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
+        self.speller = Speller(index.snapshot.lexical.surface_words | lexicon_words(), clinical_words())
 
     def search(self, question: str, k: int) -> Retrieval:
+        question = self.speller.correct(question)
         expansion = expansion_terms(question)
         search_text = f"{question} {expansion}".strip()
         dense: list[tuple[int, float]] = []

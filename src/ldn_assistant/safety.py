@@ -200,6 +200,13 @@ _DRUG_SUFFIX = re.compile(
 )
 
 
+def clinical_words() -> set[str]:
+    """The clinical vocabulary: words worth correcting a misspelling towards."""
+    from .lexicon import lexicon_words
+
+    return set(DOMAIN_WORDS) | set(NALTREXONE_NAMES) | set(OPIOID_NAMES) | lexicon_words()
+
+
 def mentions_opioid(question: str) -> bool:
     """True when the question names opioids or an opioid drug."""
     return any(w in OPIOID_NAMES or w.rstrip("s") in OPIOID_NAMES for w in words(question))

@@ -1,0 +1,181 @@
+"""The gradio Blocks app: layout and wiring only. What each event does lives in session.py."""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported: it reads this at import time. Usage analytics stay off, always.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from .. import __version__  # noqa: E402
+from ..safety import FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING  # noqa: E402
+from . import session  # noqa: E402
+from .about import about_markdown  # noqa: E402
+from .conversation import Turn, conversation_json, conversation_markdown  # noqa: E402
+from .source_view import inert, placeholder_html  # noqa: E402
+from .theme import CSS, PAGE_JS  # noqa: E402
+
+if TYPE_CHECKING:
+    from ..assistant import Assistant
+
+TITLE = "LDN evidence assistant"
+
+EXAMPLES = [
+    "What dose of LDN is used for chronic pain?",
+    "How does low dose naltrexone work for pain?",
+    "What are the side effects of LDN?",
+    "Is low dose naltrexone FDA approved for chronic pain?",
+    "Can I take LDN with tramadol?",
+    "Does LDN help fibromyalgia?",
+]
+
+
+def header_html() -> str:
+    return (
+        "<header class='ldn-header'>"
+        f"<h1>{TITLE}</h1>"
+        "<p>Answers about <strong>low dose naltrexone (LDN) for chronic pain</strong>, only as word-for-word "
+        "quotes from curated published sources, each cited. For health-care professionals.</p>"
+        "</header>"
+    )
+
+
+def disclaimers_html() -> str:
+    """The fixed disclaimers, always on the page (they also come with every answer)."""
+    boxes = [("ldn-warn-opioid", OPIOID_WARNING), ("ldn-warn-fda", FDA_STATUS), ("ldn-warn-advice", NOT_MEDICAL_ADVICE)]
+    inner = "".join(f"<div class='ldn-warn {cls}'><p>{inert(text)}</p></div>" for cls, text in boxes)
+    return f"<section class='ldn-disclaimers' aria-label='Warnings'>{inner}</section>"
+
+
+def build_app(assistant: "Assistant") -> gr.Blocks:
+    """The chat UI over one warm Assistant. Launch it with launch_app() (or demo.launch)."""
+    settings = assistant.settings
+
+    def on_ask(message: Any, turns: list[Turn]):
+        turns = session.ask(assistant, message, turns or [])
+        choice = session.latest_citation(turns)
+        return (
+            "",
+            session.chat_messages(turns),
+            turns,
+            gr.Dropdown(choices=session.citation_choices(turns), value=choice),
+            session.show_citation(assistant, choice, turns),
+            conversation_markdown(turns, __version__),
+            conversation_json(turns, __version__),
+        )
+
+    def on_citation(choice: str | None, turns: list[Turn]) -> str:
+        return session.show_citation(assistant, choice, turns or [])
+
+    def on_clear():
+        empty: list[Turn] = []
+        return (
+            [],
+            empty,
+            gr.Dropdown(choices=[], value=None),
+            placeholder_html(session.VIEWER_HINT),
+            conversation_markdown(empty, __version__),
+            conversation_json(empty, __version__),
+        )
+
+    def ask_endpoint(question: str) -> dict:
+        """Answer one question about low dose naltrexone for chronic pain. Returns Answer.to_dict():
+        question, status, notice, passages (verbatim text with citation and offsets), disclaimers, markdown."""
+        return session.api_answer(assistant, question)
+
+    def about_page() -> str:
+        # Read on every page load, so a new eval report shows without a restart.
+        return about_markdown(assistant.sources(), settings.ui_eval_report, settings.embedding_model, __version__)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.HTML(header_html(), js_on_load=None, elem_id="ldn-header")
+        gr.HTML(disclaimers_html(), js_on_load=None, elem_id="ldn-disclaimers")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        chatbot = gr.Chatbot(
+                            label="Conversation",
+                            show_label=False,
+                            elem_id="ldn-chat",
+                            height=640,
+                            autoscroll=False,  # the page script shows the start of each new answer instead
+                            buttons=["copy", "copy_all"],
+                            latex_delimiters=[],  # "$45 ... $30" in a source is money, not mathematics
+                            sanitize_html=True,
+                            feedback_options=None,
+                            placeholder="Ask a question, or choose an example below. Each answer quotes its sources; "
+                            "choose a citation on the right to read it in context.",
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                show_label=False,
+                                placeholder="Ask about low dose naltrexone for chronic pain…",
+                                elem_id="ldn-question",
+                                scale=5,
+                                lines=1,
+                                max_lines=6,
+                                autofocus=True,
+                            )
+                            ask_button = gr.Button("Ask", variant="primary", elem_id="ldn-ask", scale=1, min_width=90)
+                        examples = gr.Examples(EXAMPLES, inputs=question, label="Example questions", examples_per_page=len(EXAMPLES))
+                        with gr.Row():
+                            md_button = gr.Button("Export conversation (Markdown)", size="sm", elem_id="ldn-export-md")
+                            json_button = gr.Button("Export conversation (JSON)", size="sm", elem_id="ldn-export-json")
+                            clear_button = gr.Button("New conversation", size="sm", elem_id="ldn-clear")
+                        # The exports live in the page, not on disk: a record may hold patient details.
+                        export_md = gr.Textbox(conversation_markdown([], __version__), visible=False)
+                        export_json = gr.Textbox(conversation_json([], __version__), visible=False)
+                    with gr.Column(scale=2, min_width=360):
+                        citation = gr.Dropdown(
+                            label="Source viewer: choose a citation",
+                            choices=[],
+                            value=None,
+                            elem_id="ldn-citation",
+                            interactive=True,
+                        )
+                        viewer = gr.HTML(placeholder_html(session.VIEWER_HINT), elem_id="ldn-source", js_on_load=None)
+            with gr.Tab("About", id="about"):
+                about = gr.Markdown(elem_id="ldn-about", latex_delimiters=[])
+
+        ask_outputs = [question, chatbot, turns, citation, viewer, export_md, export_json]
+        private = {"api_visibility": "private"}
+        question.submit(on_ask, [question, turns], ask_outputs, **private)
+        ask_button.click(on_ask, [question, turns], ask_outputs, **private)
+        examples.load_input_event.then(on_ask, [question, turns], ask_outputs, **private)
+        citation.input(on_citation, [citation, turns], viewer, **private)
+        clear_button.click(on_clear, None, [chatbot, turns, citation, viewer, export_md, export_json], **private)
+        md_button.click(None, export_md, None, js="(text) => window.ldnDownload(text, 'ldn-conversation.md', 'text/markdown')")
+        json_button.click(None, export_json, None, js="(text) => window.ldnDownload(text, 'ldn-conversation.json', 'application/json')")
+        demo.load(about_page, None, about, **private)
+        gr.api(ask_endpoint, api_name="ask")
+    demo.queue(max_size=settings.ui_queue_size, default_concurrency_limit=settings.ui_concurrency)
+    return demo
+
+
+def launch_kwargs(host: str, port: int, auth: Any = None) -> dict[str, Any]:
+    """Everything launch() is given, in one place: loopback by default, no tracebacks, no telemetry."""
+    return {
+        "server_name": host,
+        "server_port": port,
+        "auth": auth,
+        "auth_message": "Log in to the LDN evidence assistant." if auth else None,
+        "show_error": False,  # errors reach users as notices in an answer, never as tracebacks
+        "ssr_mode": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "footer_links": ["api"],
+        # Fonts bundled with gradio, so the page never fetches anything from a font service.
+        "theme": gr.themes.Soft(
+            primary_hue="blue",
+            neutral_hue="slate",
+            font=[gr.themes.LocalFont("IBM Plex Sans"), "ui-sans-serif", "system-ui", "sans-serif"],
+        ),
+        "css": CSS,
+        "js": PAGE_JS,
+    }

@@ -1,0 +1,65 @@
+"""Shared fixtures: the real bundled model and a real index, each built once per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled all-MiniLM-L6-v2, loaded once for every test that embeds."""
+    from ldn_assistant.embeddings import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder()
+    model.embed_query("load")
+    return model
+
+
+def copy_corpus(dest: Path) -> Path:
+    """A private copy of the shipped corpus, so a test may add, change or delete files."""
+    shutil.copytree(CORPUS, dest)
+    return dest
+
+
+@pytest.fixture()
+def make_settings(tmp_path):
+    """Settings over folders of this test's own: make_settings(corpus_dir=..., top_k=...)."""
+    from ldn_assistant.settings import Settings
+
+    def factory(**overrides):
+        values = {"corpus_dir": tmp_path / "corpus", "index_dir": tmp_path / "index"}
+        values.update(overrides)
+        return Settings(**values)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def shipped_settings(tmp_path_factory):
+    """Settings over a copy of the shipped corpus with its own index folder."""
+    from ldn_assistant.settings import Settings
+
+    base = tmp_path_factory.mktemp("shipped")
+    return Settings(corpus_dir=copy_corpus(base / "corpus"), index_dir=base / "index")
+
+
+@pytest.fixture(scope="session")
+def assistant(shipped_settings, embedder):
+    """An Assistant over the shipped corpus, index built once, warm. Treat as read-only."""
+    from ldn_assistant.assistant import Assistant
+
+    built = Assistant(shipped_settings, embedder=embedder)
+    built.ingest()
+    built.warm_up()
+    return built

@@ -199,9 +199,15 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
 
         # A file that exists but failed to load keeps its last good version: bad input never loses stored data.
         skipped: list[FileProblem] = []
+        loaded = {s.content_hash for s in sources.values()}  # a kept copy of a loaded text would duplicate its passage ids
         for problem in scan.problems:
             kept = old_sources.get(problem.path)
-            if kept is not None and (Path(settings.corpus_dir) / problem.path).exists() and "duplicate" not in problem.reason:
+            if (
+                kept is not None
+                and (Path(settings.corpus_dir) / problem.path).exists()
+                and "duplicate" not in problem.reason
+                and kept.content_hash not in loaded
+            ):
                 sources[kept.source_id] = kept
                 passages.extend(old_passages.get(kept.source_id, []))
                 skipped.append(FileProblem(problem.path, problem.reason + "; its previously indexed version is kept"))

@@ -57,6 +57,7 @@ _BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article",
     "main", "blockquote", "pre", "dd", "dt", "dl", "figcaption", "figure", "hr", "td", "th",
 }
+_HEAD_CONTENT = {"title", "style", "script", "meta", "link", "base", "noscript", "template"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 
 
@@ -64,6 +65,9 @@ class _VisibleText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        # The hidden region is counted by its own tag name only: HTML leaves <li> and <p> unclosed, and
+        # counting every tag would let one unclosed tag inside a menu hide the rest of the page.
+        self.skip_tag: str | None = None
         self.skip_depth = 0
         self.title: str | None = None
         self._in_title = False
@@ -78,7 +82,11 @@ class _VisibleText(HTMLParser):
         hidden = tag in _HIDDEN or tag in _CHROME or any(k == "hidden" for k, _ in attrs) or any(
             k == "aria-hidden" and v == "true" for k, v in attrs
         )
-        if self.skip_depth or hidden:
+        if self.skip_tag == "head" and tag not in _HEAD_CONTENT:  # </head> may be omitted; body content ends it
+            self.skip_tag, self.skip_depth = None, 0
+        if self.skip_tag is None and hidden:
+            self.skip_tag, self.skip_depth = tag, 1
+        elif tag == self.skip_tag:
             self.skip_depth += 1
         if tag in _BLOCK:
             self.parts.append("\n")
@@ -88,15 +96,17 @@ class _VisibleText(HTMLParser):
             self._in_title = False
         if tag in _VOID:
             return
-        if self.skip_depth:
+        if tag == self.skip_tag:
             self.skip_depth -= 1
+            if self.skip_depth == 0:
+                self.skip_tag = None
         if tag in _BLOCK:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if self._in_title and self.title is None and data.strip():
             self.title = " ".join(data.split())
-        if not self.skip_depth:
+        if self.skip_tag is None:
             self.parts.append(data)
 
 

@@ -200,22 +200,30 @@ def test_every_passage_is_verbatim_and_has_a_vector(hostile):
     assert len(vectors) == assistant.index.manifest["vectors"]
 
 
-@pytest.mark.slow
-def test_a_source_that_fails_later_keeps_its_last_good_version(tmp_path, make_settings, embedder):
-    """A document that was indexed and is now unreadable is reported, and its stored version stays."""
+GOOD_NOTE = "Low dose naltrexone is usually taken at bedtime. Doses of 1.5 to 4.5 mg are common."
+
+
+def _index_note_then_spoil_it(tmp_path, make_settings, embedder):
+    """Index a one-note corpus, then overwrite the note with binary junk (not yet re-ingested)."""
     from ldn_assistant.assistant import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    good = "Low dose naltrexone is usually taken at bedtime. Doses of 1.5 to 4.5 mg are common."
-    (corpus / "note.txt").write_text(good, encoding="utf-8")
+    (corpus / "note.txt").write_text(GOOD_NOTE, encoding="utf-8")
     assistant = Assistant(make_settings(), embedder=embedder)
     assistant.ingest()
-    (corpus / "note.txt").write_bytes(b"\x00\x01\x02" * 100)  # the file is overwritten by junk
+    (corpus / "note.txt").write_bytes(b"\x00\x01\x02" * 100)
+    return assistant, corpus
+
+
+@pytest.mark.slow
+def test_a_source_that_fails_later_keeps_its_last_good_version(tmp_path, make_settings, embedder):
+    """A document that was indexed and is now unreadable is reported, and its stored version stays."""
+    assistant, corpus = _index_note_then_spoil_it(tmp_path, make_settings, embedder)
     report = assistant.ingest()
     assert [p.path for p in report.skipped] == ["note.txt"]
     assert "previously indexed version is kept" in report.skipped[0].reason
-    assert assistant.get_source("note.txt").text == good
+    assert assistant.get_source("note.txt").text == GOOD_NOTE
 
 
 def cli_env(corpus: Path, index: Path, **extra: str) -> dict[str, str]:
@@ -273,16 +281,8 @@ if __name__ == "__main__":  # pragma: no cover - handy for a look at the files
 @pytest.mark.slow
 def test_a_kept_version_never_duplicates_a_copy_that_loads(tmp_path, make_settings, embedder):
     """note.txt turns to junk while copy.txt arrives with note.txt's old text: the text is indexed once."""
-    from ldn_assistant.assistant import Assistant
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    good = "Low dose naltrexone is usually taken at bedtime. Doses of 1.5 to 4.5 mg are common."
-    (corpus / "note.txt").write_text(good, encoding="utf-8")
-    assistant = Assistant(make_settings(), embedder=embedder)
-    assistant.ingest()
-    (corpus / "note.txt").write_bytes(b"\x00\x01\x02" * 100)
-    (corpus / "copy.txt").write_text(good, encoding="utf-8")
+    assistant, corpus = _index_note_then_spoil_it(tmp_path, make_settings, embedder)
+    (corpus / "copy.txt").write_text(GOOD_NOTE, encoding="utf-8")
     report = assistant.ingest()
     assert [p.path for p in report.skipped] == ["note.txt"]
     assert {s.source_id for s in assistant.sources()} == {"copy.txt"}

@@ -64,7 +64,11 @@ class EvidenceGate:
 
     def __init__(self, lexical: BM25Index, min_dense: float = 0.25) -> None:
         self.vocabulary = lexical.vocabulary
-        self._stems = tuple(self.vocabulary)
+        # Misspellings keep their first letter and roughly their length; comparing only within such a
+        # bucket keeps fuzzy matching cheap on a large vocabulary (difflib is linear in the candidates).
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for term in self.vocabulary:
+            self._buckets.setdefault((term[:1], len(term)), []).append(term)
         self.min_dense = min_dense
 
     @lru_cache(maxsize=8192)
@@ -76,7 +80,9 @@ class EvidenceGate:
         if expansion and any(t in self.vocabulary for t in terms(expansion)):
             return True
         if len(word) >= 6:  # a misspelling of a word the sources use; shorter words collide ("liver", "live")
-            return bool(difflib.get_close_matches(stem(word), self._stems, n=1, cutoff=0.86))
+            root = stem(word)
+            near = [t for n in range(len(root) - 2, len(root) + 3) for t in self._buckets.get((root[:1], n), ())]
+            return bool(difflib.get_close_matches(root, near, n=1, cutoff=0.86))
         return False
 
     @staticmethod

@@ -120,8 +120,10 @@ class Index:
         self.snapshot = snapshot
         self.store = store
         self.manifest = manifest
+        # Counted once here, not per query: a committed index does not change under its readers.
+        self.vectors = store.count()
         # Vectors of an interrupted ingest may sit in the store uncommitted; fetch enough to skip them.
-        self.uncommitted = max(0, store.count() - manifest.get("vectors", store.count()))
+        self.uncommitted = max(0, self.vectors - manifest.get("vectors", self.vectors))
 
     @staticmethod
     def exists(settings: Settings) -> bool:
@@ -141,7 +143,7 @@ class Index:
     def dense(self, embedding, n: int) -> list[tuple[int, float]]:
         """(passage position, similarity of its best sentence) for the nearest committed passages, best first."""
         # Passages have about three sentences each; fetch enough sentences to name n passages.
-        hits = self.store.query(embedding, 3 * n + self.uncommitted)
+        hits = self.store.query(embedding, min(3 * n + self.uncommitted, self.vectors))
         best: dict[int, float] = {}
         for unit, sim in hits:  # hits arrive best first, so the first sentence seen is the passage's best
             pos = self.snapshot.position.get(passage_of(unit))

@@ -41,6 +41,12 @@ def citation_line(p: "CitedPassage") -> str:
     return " · ".join(parts)
 
 
+def short_citation(p: "CitedPassage") -> str:
+    """Title, outlet and date: enough to weigh a quote at a glance."""
+    parts = [f"*{escape_markdown(p.title)}*"] + [escape_markdown(v) for v in (p.publisher, p.date) if v]
+    return ", ".join(parts)
+
+
 def _quote(text: str) -> str:
     return "\n".join("> " + (escape_markdown(line) if line.strip() else "") for line in text.splitlines())
 
@@ -54,8 +60,9 @@ def answer_markdown(answer: "Answer") -> str:
         blocks.append(f"**{OPIOID_HEADING}**\n\n{disclaimers}")
     if answer.notice and answer.status != "emergency":
         blocks.append(answer.notice)
+    # Each quote carries its citation right under it, so the reader never scrolls to learn who said it.
     for p in answer.passages:
-        blocks.append(f"**[{p.rank}]**\n{_quote(p.text)}")
+        blocks.append(f"**[{p.rank}]**\n{_quote(p.text)}\n\n— {short_citation(p)}")
     if answer.passages:
         lines = [f"[{p.rank}] {citation_line(p)}" for p in answer.passages]
         blocks.append("**Sources**\n\n" + "\n".join(f"- {line}" for line in lines))

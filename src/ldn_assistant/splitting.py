@@ -69,14 +69,26 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: in
         spans.append((start, end))
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:](?=\s)")
+_SPACE = re.compile(r"\s")
+
+
+def _last_match(pattern: re.Pattern[str], window: str) -> int:
+    """Offset of the last match in the window, or -1."""
+    last = -1
+    for match in pattern.finditer(window):
+        last = match.start()
+    return last
+
+
 def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
     """Cut an over-long sentence at clause marks or spaces; a cut inside a word only when no space is near."""
     pieces: list[tuple[int, int]] = []
     while end - start > max_chars:
         window = text[start : start + max_chars + 1]
-        cut = max(window.rfind(", "), window.rfind("; "), window.rfind(": "))
+        cut = _last_match(_CLAUSE_BREAK, window)
         if cut < max_chars // 2:
-            cut = window.rfind(" ")
+            cut = _last_match(_SPACE, window)  # any white space: tabs and non-breaking spaces separate words too
         if cut <= 0:
             cut = max_chars  # one 'word' longer than a passage: nothing else to do
         else:

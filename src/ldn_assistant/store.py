@@ -65,8 +65,7 @@ class VectorStore:
             self.collection.delete(ids=ids[i : i + self._max_batch])
 
     def query(self, embedding: "np.ndarray", n: int) -> list[tuple[str, float]]:
-        """(passage id, cosine similarity), best first."""
-        n = min(n, self.count())
+        """(vector id, cosine similarity), best first. `n` must not exceed the collection's size."""
         if n <= 0:
             return []
         result = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])

@@ -1,0 +1,208 @@
+"""The command line, driven in-process with click's CliRunner over a private copy of the corpus, plus
+two real subprocess runs of the installed `ldn-assistant` script (paths that need no model)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ldn_assistant import Answer, safety
+from ldn_assistant.cli import LAZY_COMMANDS, main
+
+from conftest import copy_corpus
+
+pytestmark = pytest.mark.slow
+
+SUMMARY = re.compile(
+    r"^(\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged, (\d+) skipped; (\d+) passages \((\d+) embedded\) in \d+\.\ds$"
+)
+SCRIPT = Path(sys.executable).with_name("ldn-assistant")
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory, embedder):
+    """A corpus copy with two bad files, ingested through the CLI twice: with them, then without.
+
+    `embedder` is requested only so the model is already in memory: each CLI call then loads it fast.
+    """
+    base = tmp_path_factory.mktemp("cli")
+    corpus = copy_corpus(base / "corpus")
+    env = {"LDN_CORPUS_DIR": str(corpus), "LDN_INDEX_DIR": str(base / "index"), "HF_HUB_OFFLINE": "1"}
+    runner = CliRunner(env=env)
+    (corpus / "scan.txt").write_bytes(b"\x00\x01\x02\x03" * 64)
+    (corpus / "table.xlsx").write_bytes(b"PK\x03\x04 not a supported format")
+    first = runner.invoke(main, ["ingest", "--quiet"])
+    (corpus / "scan.txt").unlink()
+    (corpus / "table.xlsx").unlink()
+    second = runner.invoke(main, ["ingest", "--quiet"])
+    return runner, env, corpus, first, second
+
+
+def test_ingest_names_each_skipped_file_with_its_reason_and_exits_2(cli):
+    _, _, _, first, _ = cli
+    assert first.exit_code == 2, first.output
+    errors = first.stderr.splitlines()
+    assert any(line.startswith("skipped scan.txt: ") and "binary" in line for line in errors), first.stderr
+    assert any(line.startswith("skipped table.xlsx: ") and "unsupported file type .xlsx" in line for line in errors)
+    summary = SUMMARY.match(first.stdout.strip())
+    assert summary, first.stdout
+    added, updated, removed, unchanged, skipped, passages, embedded = map(int, summary.groups())
+    assert (added, updated, removed, unchanged, skipped) == (5, 0, 0, 0, 2)
+    assert passages == embedded > 0
+
+
+def test_second_ingest_exits_0_and_embeds_nothing(cli):
+    _, _, _, _, second = cli
+    assert second.exit_code == 0, second.output
+    assert second.stderr == ""
+    summary = SUMMARY.match(second.stdout.strip())
+    assert summary, second.stdout
+    assert summary.group(4) == "5" and summary.group(7) == "0"
+
+
+def test_ingest_of_a_missing_corpus_fails_with_exit_1(tmp_path):
+    runner = CliRunner(env={"LDN_CORPUS_DIR": str(tmp_path / "none"), "LDN_INDEX_DIR": str(tmp_path / "index")})
+    result = runner.invoke(main, ["ingest", "--quiet"])
+    assert result.exit_code == 1
+    assert "Error:" in result.stderr and "LDN_CORPUS_DIR" in result.stderr
+
+
+def test_ask_json_prints_valid_json_shaped_like_to_dict(cli, assistant):
+    runner, _, corpus, _, _ = cli
+    question = "What dose of LDN is used for fibromyalgia?"
+    result = runner.invoke(main, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    reference = assistant.ask(question).to_dict()
+    assert set(data) == set(reference)
+    assert data["status"] == "answered" and data["question"] == question
+    assert data["disclaimers"] == list(safety.DISCLAIMERS)
+    assert [set(p) for p in data["passages"]] == [set(reference["passages"][0])] * len(data["passages"])
+    assert Answer.from_dict(data).to_dict() == data
+    for p in data["passages"]:
+        assert (corpus / p["source_id"]).read_text(encoding="utf-8")[p["start"] : p["end"]] == p["text"]
+
+
+def test_ask_prints_the_markdown_with_the_disclaimers(cli):
+    runner = cli[0]
+    result = runner.invoke(main, ["ask", "Can I take LDN with tramadol?"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for disclaimer in safety.DISCLAIMERS:
+        assert disclaimer in out
+    assert "**Sources**" in out and "**[1]**" in out
+    assert out.index(safety.OPIOID_WARNING) < out.index("**[1]**")
+
+
+def test_ask_with_an_unreadable_question_fails_with_the_reason(cli):
+    runner = cli[0]
+    result = runner.invoke(main, ["ask", "   "])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot answer: the question is empty")
+    assert result.stdout == ""
+
+
+def test_ask_against_an_index_built_with_other_settings_says_to_reingest(cli):
+    runner, env, _, _, _ = cli
+    result = runner.invoke(main, ["ask", "Is LDN FDA approved?"], env={**env, "LDN_MAX_PASSAGE_CHARS": "300"})
+    assert result.exit_code == 1
+    assert "ldn-assistant ingest" in result.stderr and "max_chars" in result.stderr
+
+
+def test_sources_lists_the_five_documents_with_metadata(cli):
+    runner = cli[0]
+    result = runner.invoke(main, ["sources"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for name in sorted(p.name for p in cli[2].glob("*.txt")):
+        assert f"{name}\n" in out
+    assert "  publisher: Pain News Network" in out
+    assert "  date:      2024-11-10" in out
+    assert "  title:     (unknown)" in out  # 001 has no title in its metadata: shown, not guessed
+    assert out.count("  kind:") == 5
+
+
+def test_sources_json_has_one_row_per_document_without_text(cli):
+    result = cli[0].invoke(main, ["sources", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 5
+    for row in rows:
+        assert {"source_id", "title", "publisher", "author", "date", "kind", "url", "content_hash", "characters"} == set(row)
+
+
+def test_sources_without_an_index_says_to_run_ingest(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    runner = CliRunner(env={"LDN_CORPUS_DIR": str(tmp_path / "corpus"), "LDN_INDEX_DIR": str(tmp_path / "index")})
+    result = runner.invoke(main, ["sources"])
+    assert result.exit_code == 1
+    assert "ldn-assistant ingest" in result.stderr
+
+
+# --- Help ---------------------------------------------------------------------------------------
+
+
+def _available(name: str) -> bool:
+    module = LAZY_COMMANDS.get(name, (None,))[0]
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.parametrize("command", sorted(["ingest", "ask", "sources", *LAZY_COMMANDS]))
+def test_each_subcommand_help_shows_an_example(command):
+    if not _available(command):
+        pytest.skip(f"{LAZY_COMMANDS[command][0]} is not written yet")
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.stdout
+    assert f"ldn-assistant {command}" in result.stdout
+
+
+def test_top_level_help_lists_the_commands_and_examples():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("ingest", "ask", "sources"):
+        assert command in result.stdout
+    assert 'ldn-assistant ask "' in result.stdout
+
+
+# --- The installed script, for real ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the ldn-assistant script is not installed in this environment")
+def test_installed_script_runs_sources_and_ask(cli):
+    _, env, _, _, _ = cli
+    full_env = {**os.environ, **env}
+    done = subprocess.run([str(SCRIPT), "sources", "--json"], env=full_env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 5
+    # An off-topic question is answered by triage, before any model work: a quick real end-to-end run.
+    done = subprocess.run(
+        [str(SCRIPT), "ask", "What is the capital of France?", "--json"], env=full_env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "out_of_scope" and data["notice"] == safety.OUT_OF_SCOPE_NOTICE
+
+
+def test_installed_script_exit_code_for_skipped_files(tmp_path):
+    """`ldn-assistant ingest` in a real process exits 2 when a file was skipped."""
+    if not SCRIPT.exists():
+        pytest.skip("the ldn-assistant script is not installed in this environment")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "only.xlsx").write_bytes(b"PK")
+    env = {**os.environ, "LDN_CORPUS_DIR": str(corpus), "LDN_INDEX_DIR": str(tmp_path / "index")}
+    done = subprocess.run([str(SCRIPT), "ingest", "-q"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "skipped only.xlsx: unsupported file type .xlsx" in done.stderr
+    assert done.stdout.startswith("0 added, 0 updated, 0 removed, 0 unchanged, 1 skipped; 0 passages")
+    shutil.rmtree(tmp_path / "index", ignore_errors=True)

@@ -1,0 +1,91 @@
+"""The corpus folder: the shipped seeds, their metadata sidecars, and how bad files are reported."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ldn_assistant.corpus import META_SUFFIX, scan_corpus
+from ldn_assistant.types import METADATA_FIELDS, content_hash
+
+from conftest import CORPUS, ROOT
+
+SEEDS = ROOT.parent / "shared" / "corpus-seeds"
+SHIPPED = sorted(p for p in CORPUS.glob("*.txt"))
+
+
+def test_the_five_shipped_documents_are_present():
+    assert len(SHIPPED) == 5, [p.name for p in SHIPPED]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/corpus-seeds is not present on this machine")
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_seed_files_are_byte_identical_to_the_shared_seeds(path):
+    assert path.read_bytes() == (SEEDS / path.name).read_bytes()
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/corpus-seeds is not present on this machine")
+def test_every_shared_seed_is_shipped():
+    assert {p.name for p in SEEDS.glob("*.txt")} == {p.name for p in SHIPPED}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_each_seed_has_a_valid_metadata_sidecar(path):
+    sidecar = path.with_name(path.name + META_SUFFIX)
+    assert sidecar.is_file(), f"{sidecar.name} is missing"
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    assert set(data) == set(METADATA_FIELDS)
+    assert all(v is None or (isinstance(v, str) and v.strip()) for v in data.values())
+    assert data["kind"], "every shipped source says what kind of source it is"
+
+
+def test_scan_of_the_shipped_corpus_loads_all_five_with_their_metadata():
+    scan = scan_corpus(CORPUS, 20_000_000)
+    assert scan.problems == ()
+    by_id = {s.source_id: s for s in scan.sources}
+    assert sorted(by_id) == [p.name for p in SHIPPED]
+    pnn = by_id["004_902dfb8e700bca31.txt"]
+    assert pnn.metadata.publisher == "Pain News Network"
+    assert pnn.metadata.date == "2022-12-09"
+    for source in scan.sources:
+        assert source.text == (CORPUS / source.source_id).read_text(encoding="utf-8")
+        assert source.content_hash == content_hash(source.text)
+
+
+def test_a_source_without_a_title_is_titled_by_its_id():
+    scan = scan_corpus(CORPUS, 20_000_000)
+    untitled = next(s for s in scan.sources if s.source_id == "001_68e565978181d4a7.txt")
+    assert untitled.metadata.title is None
+    assert untitled.title == "001_68e565978181d4a7.txt"
+
+
+def test_bad_files_are_reported_each_with_a_reason_and_the_rest_load(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "good.txt").write_text("Low dose naltrexone is used for chronic pain.", encoding="utf-8")
+    (corpus / "sub" / "nested.md").write_text("# Nested\n\nLDN and fibromyalgia.", encoding="utf-8")
+    (corpus / "zz-copy.txt").write_text("Low dose naltrexone is used for chronic pain.", encoding="utf-8")
+    (corpus / "data.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 50)
+    (corpus / "meta.txt").write_text("Naltrexone text with a broken sidecar.", encoding="utf-8")
+    (corpus / "meta.txt.meta.json").write_text("{not json", encoding="utf-8")
+    (corpus / "field.txt").write_text("Naltrexone text with an unknown field.", encoding="utf-8")
+    (corpus / "field.txt.meta.json").write_text('{"titel": "typo"}', encoding="utf-8")
+    (corpus / ".hidden.txt").write_text("never indexed", encoding="utf-8")
+    (corpus / "README.md").write_text("about this folder", encoding="utf-8")
+
+    scan = scan_corpus(corpus, 1_000_000)
+    assert sorted(s.source_id for s in scan.sources) == ["good.txt", "sub/nested.md"]
+    reasons = {p.path: p.reason for p in scan.problems}
+    assert set(reasons) == {"zz-copy.txt", "data.xlsx", "binary.txt", "meta.txt", "field.txt"}
+    assert "duplicate of good.txt" in reasons["zz-copy.txt"]
+    assert "unsupported file type .xlsx" in reasons["data.xlsx"]
+    assert "binary" in reasons["binary.txt"]
+    assert "not valid JSON" in reasons["meta.txt"]
+    assert "titel" in reasons["field.txt"]
+
+
+def test_missing_corpus_folder_names_the_setting(tmp_path):
+    with pytest.raises(FileNotFoundError, match="LDN_CORPUS_DIR"):
+        scan_corpus(tmp_path / "nowhere", 1000)

@@ -1,0 +1,34 @@
+"""Importing the package stays light: the heavy libraries load only when an Assistant is used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ["torch", "chromadb", "gradio", "sentence_transformers", "langchain", "langchain_core", "transformers"]
+
+PROBE = """
+import json, sys
+import ldn_assistant
+from ldn_assistant import Settings, Answer, DISCLAIMERS, QuestionError
+Settings()
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy})))
+"""
+
+
+def run(code: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_import_leaves_heavy_libraries_unloaded():
+    loaded = run(PROBE.format(heavy=set(HEAVY)))
+    assert loaded == [], f"importing ldn_assistant loaded {loaded}"
+
+
+def test_the_probe_does_see_a_heavy_import():
+    """Guard against a probe that cannot fail: importing the embedder's library is seen."""
+    code = PROBE.replace("Settings()", "import chromadb").format(heavy=set(HEAVY))
+    assert "chromadb" in run(code)

@@ -1,0 +1,234 @@
+"""`ldn-assistant bench`: how fast ingest, questions and start-up are, each against its floor, in one run.
+
+Every comparison is interleaved within the run (contenders take turns, the order rotating), so the
+noise of a shared machine falls on both sides; the report gives medians with their spread. Each step
+lives in its own bench_* module; this one plans the run, calls them in order and writes the report.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    """How much to measure. The quick plan is a smoke test for CI, not a figure to quote."""
+
+    mode: str
+    ingest_passages: int
+    ingest_runs: int
+    query_rounds: int
+    question_limit: int | None
+    cold_runs: int
+    scale_sizes: tuple[int, ...]
+    scale_rounds: int
+    encoder_sample: int  # passages each scale worker also encodes raw, for its own encoder rate
+    paragraph_chars: tuple[int, int]  # synthetic passage length; quick embeds short ones to stay fast
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def quick(cls) -> "BenchPlan":
+        return cls("quick", ingest_passages=150, ingest_runs=2, query_rounds=1, question_limit=30, cold_runs=2,
+                   scale_sizes=(500, 2_000), scale_rounds=1, encoder_sample=128,
+                   paragraph_chars=(80, 160))
+
+    @classmethod
+    def full(cls) -> "BenchPlan":
+        return cls("full", ingest_passages=2_000, ingest_runs=4, query_rounds=3, question_limit=None, cold_runs=5,
+                   scale_sizes=(1_000, 10_000, 50_000), scale_rounds=2, encoder_sample=1_024,
+                   paragraph_chars=(260, 400))
+
+    def steps(self, questions: int) -> int:
+        return 1 + self.query_rounds * questions + 3 * self.ingest_runs + 2 * self.cold_runs + len(self.scale_sizes)
+
+
+def _paired(numerators: list[float], denominators: list[float]) -> dict[str, float]:
+    """Spread of the run-by-run ratios: each pair was measured back to back, so this cancels slow drift."""
+    from .bench_stats import Spread
+
+    return Spread.of([n / d for n, d in zip(numerators, denominators) if d > 0]).to_dict()
+
+
+def run_bench(
+    report_dir: Path,
+    plan: BenchPlan,
+    corpus_dir: Path,
+    evals_file: Path,
+    show_progress: bool = True,
+    command: str = "",
+) -> dict[str, Any]:
+    """Run every measurement, write bench.json, bench.md and the plots into report_dir, return the report."""
+    from tqdm import tqdm
+
+    from ..assistant import Assistant
+    from ..embeddings import SentenceTransformerEmbedder
+    from ..settings import Settings
+    from . import bench_report
+    from .bench_cold import measure_cold_start
+    from .bench_corpus import write_synthetic_corpus
+    from .bench_ingest import measure_ingest
+    from .bench_naive import NaivePipeline
+    from .bench_query import benchmark_questions, measure_queries
+    from .bench_scale import SEED, run_point
+    from .bench_stats import machine_info, ratio
+
+    started = time.perf_counter()
+    started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    report_dir.mkdir(parents=True, exist_ok=True)
+    questions = benchmark_questions(evals_file, plan.question_limit)
+    if not questions:
+        raise click.ClickException(f"no answered cases in {evals_file} to use as questions")
+    bar = tqdm(total=plan.steps(len(questions)), desc="bench", unit="step", file=sys.stderr, disable=not show_progress)
+    step: Callable[[], None] = lambda: bar.update(1)
+
+    stages: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
+    def stage_done(name: str) -> None:
+        now = time.perf_counter()
+        stages[name] = round(now - mark[0], 1)
+        mark[0] = now
+
+    with tempfile.TemporaryDirectory(prefix="ldn-bench-") as tmp:
+        work = Path(tmp)
+        bar.set_postfix_str("loading the model, building the indexes")
+        settings = Settings(corpus_dir=work / "real" / "corpus", index_dir=work / "real" / "index")
+        shutil.copytree(corpus_dir, settings.corpus_dir)
+        embedder = SentenceTransformerEmbedder(settings.embedding_model)
+        assistant = Assistant(settings, embedder=embedder)
+        assistant.ingest()
+        naive = NaivePipeline.build(settings.corpus_dir, embedder, work / "naive", settings.embedding_batch_size)
+        machine = machine_info()  # after the model loaded, so torch's thread count is the one in use
+        step()
+        stage_done("setup")
+
+        bar.set_postfix_str("warm queries")
+        query = measure_queries(assistant, questions, plan.query_rounds, naive=naive, step=step)
+        stage_done("query")
+
+        bar.set_postfix_str("ingest vs encoder")
+        ingest_corpus = write_synthetic_corpus(
+            work / "ingest-corpus", plan.ingest_passages, corpus_dir, seed=SEED, paragraph_chars=plan.paragraph_chars
+        )
+        ingest = measure_ingest(ingest_corpus.path, embedder, work / "ingest", plan.ingest_runs, step=step)
+        stage_done("ingest")
+
+        bar.set_postfix_str("cold start")
+        cold = measure_cold_start(settings, plan.cold_runs, step=step)
+        stage_done("cold_start")
+
+        points = []
+        for size in plan.scale_sizes:
+            points.append(run_point(size, corpus_dir, work, questions, plan, bar.set_postfix_str))
+            step()
+            stage_done(f"scale_{size}")
+        bar.close()
+
+    report: dict[str, Any] = {
+        "mode": plan.mode,
+        "command": command,
+        "started": started_at,
+        "machine": machine,
+        "ingest": {
+            "passages_per_s": round(ingest.passages_per_s, 2),
+            "encoder_passages_per_s": round(ingest.encoder_passages_per_s, 2),
+            "ratio": round(ratio(ingest.passages_per_s, ingest.encoder_passages_per_s), 4),
+            "target_ratio": bench_report.INGEST_TARGET,
+            "passages": ingest.passages,
+            "corpus": f"synthetic, seed {SEED}, paragraphs of {plan.paragraph_chars[0]}-{plan.paragraph_chars[1]} characters",
+            "embedded_texts": ingest.units,
+            "encoder_units_per_s": round(ingest.units / ingest.encode_units_s.median, 2),
+            "ratio_to_units_encoder": round(ratio(ingest.encode_units_s.median, ingest.ingest_s.median), 4),
+            "encode_units_s": ingest.encode_units_s.to_dict(),
+            "batch_size": settings.embedding_batch_size,
+            "runs": plan.ingest_runs,
+            "ingest_s": ingest.ingest_s.to_dict(),
+            "encode_s": ingest.encode_s.to_dict(),
+            "ratio_paired": _paired(ingest.samples["encode"], ingest.samples["ingest"]),
+        },
+        "query": {
+            "ask_p50_ms": round(query.ask_ms.median, 3),
+            "ask_p95_ms": round(query.ask_ms.p95, 3),
+            "floor_p50_ms": round(query.floor_ms.median, 3),
+            "ratio_to_floor": round(ratio(query.ask_ms.median, query.floor_ms.median), 4),
+            "target_ratio_to_floor": bench_report.QUERY_TARGET,
+            "naive_langchain_p50_ms": round(query.naive_ms.median, 3),
+            "ratio_to_naive": round(ratio(query.ask_ms.median, query.naive_ms.median), 4),
+            "questions": query.questions,
+            "rounds": query.rounds,
+            "candidates": settings.candidates,
+            "naive_chunks": naive.chunks,
+            "ask_ms": query.ask_ms.to_dict(),
+            "floor_ms": query.floor_ms.to_dict(),
+            "naive_ms": query.naive_ms.to_dict(),
+            "ratio_to_floor_paired": _paired(query.samples["ask"], query.samples["floor"]),
+        },
+        "cold_start": {
+            "cli_ask_s": round(cold.cli_ask_s.median, 3),
+            "floor_s": round(cold.floor_s.median, 3),
+            "ratio": round(ratio(cold.cli_ask_s.median, cold.floor_s.median), 4),
+            "runs": cold.runs,
+            "cli_ask": cold.cli_ask_s.to_dict(),
+            "floor": cold.floor_s.to_dict(),
+        },
+        "scale": [p.row() for p in points],
+    }
+    samples = {
+        "query": query.samples,
+        "ingest": ingest.samples,
+        "cold": cold.samples,
+    }
+    report["plots"] = bench_report.plot(report, samples, report_dir)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["stage_seconds"] = stages
+    report["load_average_end"] = machine_info()["load_average_1m"]
+    bench_report.write_json(report, report_dir / "bench.json")
+    (report_dir / "bench.md").write_text(bench_report.markdown(report), encoding="utf-8")
+    return report
+
+
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="Small sizes and few repetitions: a smoke test (CI), not figures to quote.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/bench"),
+              show_default=True, help="Where bench.json, bench.md and the PNG plots go.")
+@click.option("--corpus-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Corpus to measure and to learn the synthetic corpora from [default: LDN_CORPUS_DIR or ./corpus].")
+@click.option("--evals", "evals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("evals/core.jsonl"), show_default=True, help="Questions: the answered cases of this suite.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def bench_command(quick: bool, report_dir: Path, corpus_dir: Path | None, evals_file: Path, no_progress: bool) -> None:
+    """Measure ingest, warm and cold questions, and growth with corpus size, each against its floor.
+
+    Ratios, not absolute times, are the result: ingest against the raw encoder, ask() against one
+    embedding plus one vector search (and the naive LangChain pipeline), a cold `ldn-assistant ask`
+    against loading the model. The full run embeds about 65,000 passages: allow tens of minutes on 2 cores.
+
+    \b
+    Examples:
+      ldn-assistant bench --quick
+      ldn-assistant bench --report-dir reports/bench
+    """
+    from ..settings import Settings
+
+    plan = BenchPlan.quick() if quick else BenchPlan.full()
+    command = "ldn-assistant " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "ldn-assistant bench" + (" --quick" if quick else "")
+    report = run_bench(report_dir, plan, corpus_dir or Settings().corpus_dir, evals_file, not no_progress, command)
+    q, i, c = report["query"], report["ingest"], report["cold_start"]
+    click.echo(
+        f"ingest {i['passages_per_s']:.1f} passages/s ({i['ratio']:.2f} of the encoder); "
+        f"ask p50 {q['ask_p50_ms']:.1f} ms ({q['ratio_to_floor']:.2f}x the floor, {q['ratio_to_naive']:.2f}x naive); "
+        f"cold ask {c['cli_ask_s']:.1f} s ({c['ratio']:.2f}x loading the model)"
+    )
+    click.echo(f"report: {report_dir / 'bench.md'}")
+    if not all(math.isfinite(v) for v in (i["ratio"], q["ratio_to_floor"], c["ratio"])):
+        raise click.ClickException("a measurement came out empty; see the report")

@@ -1,0 +1,93 @@
+"""The benchmark as a smoke test: `bench --quick` must finish and write complete, sane reports.
+
+No timing thresholds here: speed is judged from the report, by people, as ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+
+REQUIRED = {
+    "ingest": ("passages_per_s", "encoder_passages_per_s", "ratio"),
+    "query": ("ask_p50_ms", "ask_p95_ms", "floor_p50_ms", "ratio_to_floor", "naive_langchain_p50_ms", "ratio_to_naive"),
+    "cold_start": ("cli_ask_s", "floor_s", "ratio"),
+}
+SCALE_KEYS = ("passages", "ingest_s", "query_p50_ms", "query_p95_ms", "index_mb", "peak_rss_mb")
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def test_percentile_and_spread():
+    from ldn_assistant.evaluation.bench_stats import Spread, percentile, rotated
+
+    assert percentile([4, 1, 3, 2], 50) == 2.5
+    assert percentile([10], 95) == 10
+    spread = Spread.of([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert (spread.median, spread.p25, spread.p75, spread.iqr) == (3.0, 2.0, 4.0, 2.0)
+    assert rotated(["a", "b", "c"], 4) == ["b", "c", "a"]
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_synthetic_corpus_is_deterministic_and_hits_the_size(tmp_path):
+    from ldn_assistant.corpus import scan_corpus
+    from ldn_assistant.evaluation.bench_corpus import write_synthetic_corpus
+    from ldn_assistant.splitting import split_source
+
+    first = write_synthetic_corpus(tmp_path / "a", 120, ROOT / "corpus", seed=7)
+    second = write_synthetic_corpus(tmp_path / "b", 120, ROOT / "corpus", seed=7)
+    other = write_synthetic_corpus(tmp_path / "c", 120, ROOT / "corpus", seed=8)
+
+    def texts(corpus):
+        return [p.read_text(encoding="utf-8") for p in sorted(corpus.path.glob("*.txt"))]
+
+    assert texts(first) == texts(second)
+    assert texts(first) != texts(other)
+    # The real loader and splitter cut the count the generator promised, and every file loads.
+    scan = scan_corpus(first.path, 10**8)
+    assert not scan.problems
+    assert sum(len(split_source(s)) for s in scan.sources) == first.passages >= 120
+    # Body words come from the shipped corpus: sampled synthetic words all appear in it.
+    corpus_text = " ".join(p.read_text(encoding="utf-8").lower() for p in (ROOT / "corpus").glob("*.txt"))
+    body = [line for line in texts(first)[0].splitlines() if len(line) > 60]
+    sampled = random.Random(1).sample(" ".join(body).split(), 20)
+    assert all(w.strip(".").lower() in corpus_text for w in sampled), sampled
+
+
+@pytest.mark.slow
+def test_quick_bench_writes_complete_reports(tmp_path):
+    from ldn_assistant.evaluation.bench import bench_command
+
+    report_dir = tmp_path / "bench"
+    result = CliRunner().invoke(
+        bench_command,
+        ["--quick", "--no-progress", "--report-dir", str(report_dir),
+         "--corpus-dir", str(ROOT / "corpus"), "--evals", str(ROOT / "evals" / "core.jsonl")],
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert (report_dir / "bench.md").read_text(encoding="utf-8").startswith("# ldn-assistant benchmark (quick)")
+    for plot in ("comparisons.png", "scale.png"):
+        assert (report_dir / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    report = json.loads((report_dir / "bench.json").read_text(encoding="utf-8"))
+    for section, keys in REQUIRED.items():
+        for key in keys:
+            assert _positive(report[section][key]), (section, key, report[section][key])
+    assert report["query"]["ask_ms"]["p25"] <= report["query"]["ask_ms"]["median"] <= report["query"]["ask_ms"]["p75"]
+    assert report["machine"]["cpu_count"] >= 1 and report["machine"]["torch_threads"] >= 1
+    sizes = [row["passages"] for row in report["scale"]]
+    assert len(sizes) == 2 and sizes[0] >= 500 and sizes[1] >= 2000
+    for row in report["scale"]:
+        for key in SCALE_KEYS:
+            assert _positive(row[key]), (row, key)
+    assert report["scale"][1]["index_mb"] > report["scale"][0]["index_mb"]  # four times the passages takes more room

@@ -65,7 +65,12 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
             self._retriever = HybridRetriever(
-                self.index, self.embedder, candidates=self.settings.candidates, lexical_weight=self.settings.lexical_weight
+                self.index,
+                self.embedder,
+                candidates=self.settings.candidates,
+                lexical_weight=self.settings.lexical_weight,
+                fusion=self.settings.fusion,
+                rrf_k=self.settings.rrf_k,
             )
         return self._retriever
 

@@ -67,9 +67,10 @@ EXPANSIONS: dict[str, str] = {
     "rupp": "Adam Rupp review University of Kansas", "asra": "American Society of Regional Anesthesia",
 }
 
-# Opioid drugs are searched for as the class the sources name, in the words they use for patients on them.
+# A named opioid drug means a patient on opioids: search for the class the sources name, and for what
+# matters most with naltrexone, that it blocks opioids and brings on withdrawal.
 for _name in OPIOID_NAMES:
-    EXPANSIONS.setdefault(_name, "opioid medications currently taking")
+    EXPANSIONS.setdefault(_name, "opioid medications currently taking withdrawal")
 
 # Short glosses the embedder reads after a name it may not know: a drug's class, an abbreviation's meaning.
 GLOSSES: dict[str, str] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     max_passage_chars: int = Field(600, ge=80, le=4000, description="Longest passage, in characters.")
     top_k: int = Field(5, ge=1, le=20, description="Most passages in one answer.")
     candidates: int = Field(40, ge=5, description="Passages taken from each retriever (dense, BM25) before fusion.")
+    fusion: Literal["score", "rrf"] = Field(
+        "score",
+        description="How dense and BM25 results combine: 'score' adds standardised scores (default, measured best), 'rrf' reciprocal rank.",
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant, with fusion='rrf'.")
     lexical_weight: float = Field(1.5, ge=0.0, description="Weight of BM25 against the dense side in the fused score (1.5 measured best on evals/core.jsonl).")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger corpus files are skipped with a reason.")

@@ -42,8 +42,9 @@ class Assistant:
 
         `overrides` are Settings fields, e.g. `Assistant.from_settings(corpus_dir="my_docs", top_k=3)`.
         """
-        settings = settings or Settings(**overrides)
-        if overrides and settings is not None:
+        if settings is None:
+            settings = Settings(**overrides)  # validated, like values from the environment
+        elif overrides:
             settings = settings.model_copy(update=overrides)
         assistant = cls(settings)
         if build_if_missing and not Index.exists(settings):

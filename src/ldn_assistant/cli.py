@@ -84,7 +84,7 @@ def ingest(quiet: bool, wait: float) -> None:
         if quiet or total == 0:
             return
         if bar is None:
-            bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr)
+            bar = tqdm(total=total, unit="sentence", desc="embedding", file=sys.stderr)
         bar.update(done - bar.n)
 
     try:

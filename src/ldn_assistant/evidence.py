@@ -11,7 +11,7 @@ from functools import lru_cache
 from .lexical import BM25Index
 from .lexicon import EXPANSIONS, NALTREXONE_NAMES, OPIOID_NAMES
 from .retrieval import Retrieval
-from .safety import _COMMON_INE_WORDS, _DRUG_SUFFIX
+from .safety import looks_like_drug_name
 from .text import STOPWORDS, stem, terms, words
 
 # People the sources never discuss: a question about them cannot be answered from general passages.
@@ -87,10 +87,7 @@ class EvidenceGate:
 
     @staticmethod
     def _specific(word: str) -> bool:
-        return (
-            word in SPECIFIC_TOPICS
-            or (len(word) >= 6 and _DRUG_SUFFIX.search(word) is not None and word not in _COMMON_INE_WORDS)
-        )
+        return word in SPECIFIC_TOPICS or looks_like_drug_name(word)
 
     def judge(self, question: str, retrieval: Retrieval) -> EvidenceVerdict:
         tokens = [w for w in words(question) if w not in STOPWORDS and not w[0].isdigit()]

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from .lexicon import NALTREXONE_NAMES, OPIOID_NAMES
+from .lexicon import NALTREXONE_NAMES, OPIOID_NAMES, lexicon_words
 from .text import words
 
 # --- Fixed disclaimers: the same words on every answer, whatever its status. -----------------
@@ -202,8 +202,6 @@ _DRUG_SUFFIX = re.compile(
 
 def clinical_words() -> set[str]:
     """The clinical vocabulary: words worth correcting a misspelling towards."""
-    from .lexicon import lexicon_words
-
     return set(DOMAIN_WORDS) | set(NALTREXONE_NAMES) | set(OPIOID_NAMES) | lexicon_words()
 
 
@@ -212,13 +210,18 @@ def mentions_opioid(question: str) -> bool:
     return any(w in OPIOID_NAMES or w.rstrip("s") in OPIOID_NAMES for w in words(question))
 
 
+def looks_like_drug_name(word: str) -> bool:
+    """A word shaped like a medicine's name ('gabapentin', 'sertraline'), everyday look-alikes excluded."""
+    return len(word) >= 6 and _DRUG_SUFFIX.search(word) is not None and word not in _COMMON_INE_WORDS
+
+
 def _is_domain_word(word: str) -> bool:
     return (
         word in DOMAIN_WORDS
         or word in NALTREXONE_NAMES
         or word in OPIOID_NAMES
         or word.startswith(("naltrex", "nalterx", "naltrax", "fibrom", "opioi", "opiat", "analges", "inflam"))
-        or (len(word) >= 6 and _DRUG_SUFFIX.search(word) is not None and word not in _COMMON_INE_WORDS)
+        or looks_like_drug_name(word)
     )
 
 

@@ -34,7 +34,6 @@ class BM25Index:
         shape = (len(texts), max(len(self.vocabulary), 1))
         tf_matrix = sparse.csr_matrix((np.array(counts, dtype=np.float32), (rows, cols)), shape=shape)
         df = np.bincount(np.array(cols, dtype=np.int64), minlength=shape[1]).astype(np.float32)
-        self.document_frequency = df
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         avg_len = float(lengths.mean()) if len(texts) else 1.0
         # Weight each stored count once: tf*(k1+1) / (tf + k1*(1-b+b*len/avg)) * idf.
@@ -43,9 +42,6 @@ class BM25Index:
         weights = coo.data * (k1 + 1) / (coo.data + norm) * idf[coo.col]
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=shape)
         self.size = len(texts)
-
-    def has_term(self, term: str) -> bool:
-        return term in self.vocabulary
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query terms (repeats counted once)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 Status = Literal["answered", "no_evidence", "out_of_scope", "emergency", "error"]
@@ -187,7 +187,6 @@ class IngestReport:
     passages_embedded: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ldn_assistant.corpus import scan_corpus
-from ldn_assistant.splitting import SplitSettings, split_source
+from ldn_assistant.splitting import MIN_UNIT_CHARS, SplitSettings, passage_units, split_source
 from ldn_assistant.types import Source, SourceMetadata, content_hash
 
 from conftest import CORPUS
@@ -127,6 +127,39 @@ def test_sentences_are_kept_whole_when_they_fit():
     for p in check_passages(text, SplitSettings(200, 150)):
         assert p.text.endswith("."), p.text
         assert p.text.startswith("Sentence"), p.text
+
+
+def unit_texts(text: str) -> list[str]:
+    return [text[a:b] for a, b in passage_units(text, 0, len(text))]
+
+
+def test_a_short_heading_is_embedded_with_the_sentence_it_introduces():
+    text = "Dosing\nMost clinics start at 1.5 mg nightly. The dose is raised to 4.5 mg over weeks."
+    assert unit_texts(text) == [
+        "Dosing\nMost clinics start at 1.5 mg nightly.",
+        "The dose is raised to 4.5 mg over weeks.",
+    ]
+
+
+def test_a_trailing_citation_mark_joins_the_sentence_before_it():
+    text = "LDN lowered pain scores in a small fibromyalgia trial.\n[7]"
+    assert unit_texts(text) == [text]
+
+
+def test_a_passage_of_only_short_lines_is_still_one_unit():
+    text = "Introduction\n[1]"
+    assert unit_texts(text) == [text]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["Dosing", "[3]", "Short.", "A sentence long enough to stand alone here.", "\n", " "]), max_size=30).map(" ".join))
+def test_units_are_ordered_slices_that_keep_every_word(text):
+    spans = passage_units(text, 0, len(text))
+    assert all(a < b for a, b in spans)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
+    assert " ".join(text[a:b] for a, b in spans).split() == text.split()
+    # Only a passage with nothing longer in it is left with a short unit.
+    assert sum(b - a < MIN_UNIT_CHARS for a, b in spans) <= (1 if len(spans) == 1 else 0)
 
 
 def test_decimal_doses_and_abbreviations_do_not_end_sentences():

@@ -48,7 +48,7 @@ def fingerprint(settings: Settings) -> dict[str, object]:
     return {
         "format": FORMAT,
         "embedding_model": settings.embedding_model,
-        "vectors": "sentence-units-v1",
+        "vectors": "sentence-units-v2",
         **split_settings(settings).fingerprint(),
     }
 
@@ -222,7 +222,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
         store = VectorStore(settings, collection)
         batch = max(settings.embedding_batch_size, 1)
         units = [
-            (unit_id(p.passage_id, n), text, p.source_id)
+            (unit_id(p.passage_id, n), text)
             for p in to_embed
             for n, text in enumerate(vector_units(p, sources[p.source_id].text))
         ]
@@ -237,8 +237,8 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
         chunk_size = batch * BATCHES_PER_WRITE
         for i in range(0, len(units), chunk_size):
             chunk = units[i : i + chunk_size]
-            vectors = embedder.embed_documents([text for _, text, _ in chunk], batch_size=batch)
-            store.upsert([u for u, _, _ in chunk], vectors, [s for _, _, s in chunk])
+            vectors = embedder.embed_documents([text for _, text in chunk], batch_size=batch)
+            store.upsert([u for u, _ in chunk], vectors)
             if progress:
                 progress(min(i + chunk_size, len(units)), len(units))
         if progress and not units:

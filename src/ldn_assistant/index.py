@@ -62,7 +62,7 @@ def passage_of(unit: str) -> str:
 
 
 def vector_units(passage: Passage, source_text: str) -> list[str]:
-    """The texts embedded for a passage: one per sentence (see splitting.passage_units)."""
+    """The texts embedded for a passage: one per sentence, a short heading joined to the next (splitting.passage_units)."""
     spans = passage_units(source_text, passage.start, passage.end)
     return [source_text[a:b] for a, b in spans] or [passage.text]
 

@@ -2,7 +2,7 @@
 
 Why not reciprocal-rank fusion by default: on this corpus every passage is about LDN, so ranks flatten
 real differences in confidence; adding standardised scores keeps them. Measured through Assistant.ask
-(hit@1/hit@3, 2026-11-22): evals/core.jsonl RRF 0.644/0.839, scores 0.770/0.931; evals/holdout.jsonl
+(hit@1/hit@3, 2026-11-23): evals/core.jsonl RRF 0.621/0.839, scores 0.770/0.931; evals/holdout.jsonl
 RRF 0.658/0.763, scores 0.763/0.895. RRF stays available (Settings.fusion = "rrf") for comparison.
 """
 

@@ -211,7 +211,7 @@ def bench_command(quick: bool, report_dir: Path, corpus_dir: Path | None, evals_
 
     Ratios, not absolute times, are the result: ingest against the raw encoder, ask() against one
     embedding plus one vector search (and the naive LangChain pipeline), a cold `ldn-assistant ask`
-    against loading the model. The full run embeds about 65,000 passages: allow tens of minutes on 2 cores.
+    against loading the model. The full run embeds about 65,000 passages: about 35 minutes on 2 cores.
 
     \b
     Examples:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+# The tools of the environment running the tests (make test runs them from .venv).
+VENV_BIN = Path(sys.executable).parent
+PYTHON = VENV_BIN / "python"
+LDN_CLI = VENV_BIN / "ldn-assistant"
+CHROMA = VENV_BIN / "chroma"
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from conftest import CHROMA, CORPUS, LDN_CLI, ROOT
 
-CHROMA = ROOT / ".venv" / "bin" / "chroma"
-LDN_CLI = ROOT / ".venv" / "bin" / "ldn-assistant"
 QUESTIONS = [
     "What dose of LDN is used for fibromyalgia?",
     "Is low dose naltrexone FDA approved for chronic pain?",

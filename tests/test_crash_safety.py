@@ -24,10 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, LDN_CLI, PYTHON, ROOT
 
-PYTHON = ROOT / ".venv" / "bin" / "python"
-LDN_CLI = ROOT / ".venv" / "bin" / "ldn-assistant"
 
 QUESTIONS = [
     "What dose of LDN is used for fibromyalgia?",

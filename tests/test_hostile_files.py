@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, LDN_CLI, ROOT
 
-LDN_CLI = ROOT / ".venv" / "bin" / "ldn-assistant"
 MAX_BYTES = 400_000  # small enough that a 500 KB file is over it, large enough for the 300 KB line
 
 SCRIPT_TEXT = "alert('stolen cookie')"

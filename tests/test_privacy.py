@@ -10,9 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import PYTHON
 
-PYTHON = ROOT / ".venv" / "bin" / "python"
 # Questions a clinician might type, with a patient's details; none of this may reach a log.
 MARKER = "Zqxvbrook"
 PRIVATE_QUESTIONS = [

@@ -50,6 +50,7 @@ def passage_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentences of a passage, list items and headings apart: the units the embedder sees one by one.
 
     A passage is judged by its best sentence, so one on-point sentence is not drowned by its neighbours.
+    A unit under MIN_UNIT_CHARS (a short heading, a bare citation mark) joins its neighbour.
     """
     units: list[tuple[int, int]] = []
     for a, b in sentence_spans(text, start, end):

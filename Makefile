@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export ANONYMIZED_TELEMETRY ?= False
 export GRADIO_ANALYTICS_ENABLED ?= False
 
-.PHONY: run test ingest eval bench chromium clean
+.PHONY: run test ingest eval bench scifact scifact-quick chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/ldn-assistant bench --report-dir reports/bench
+
+# SciFact, the bare engine on a public benchmark (dev claims, held out): the 1,200-abstract subset, then
+# the full 5,183-abstract corpus. Long (the full corpus ingests ~50,000 sentences); not part of `make test`.
+# Corpora and indexes are cached in reports/scifact/; reports go to reports/scifact/<split>-<size>/.
+scifact: $(STAMP)
+	$(BIN)/ldn-assistant eval --suite scifact --split dev --n-docs 1200
+	$(BIN)/ldn-assistant eval --suite scifact --split dev --n-docs full
+
+# The first 50 dev claims on the 1,200-abstract subset (the first run also builds its index).
+scifact-quick: $(STAMP)
+	$(BIN)/ldn-assistant eval --suite scifact --split dev --n-docs 1200 --max-claims 50
 
 clean:
 	rm -rf $(VENV) index/chroma index/*.json reports

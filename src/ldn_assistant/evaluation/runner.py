@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import click
 
 from .metrics import CaseOutcome, SystemMetrics, contains_evidence, hit_at_k, hit_curve, summarize
+from .scifact_cli import ScifactArgs, scifact_options
 from .suites import Case, Suite, SuiteError, discover_suites, load_suites
 from .systems import DESCRIPTIONS, SYSTEM_NAMES, SystemAnswer
 from .thresholds import Threshold, check_thresholds, parse_threshold
@@ -225,7 +226,10 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     help="Run only these systems (repeatable). Default: all four.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def eval_command(suites: tuple[str, ...], report_dir: Path, fail_under: tuple[str, ...], systems: tuple[str, ...], quiet: bool) -> None:
+@scifact_options
+def eval_command(
+    suites: tuple[str, ...], report_dir: Path, fail_under: tuple[str, ...], systems: tuple[str, ...], quiet: bool, scifact: ScifactArgs | None = None
+) -> None:
     """Run golden suites through the assistant and its baselines; write a report with tables and plots.
 
     SUITE is a JSON Lines file, or the name of one in evals/ (e.g. `core`). Without SUITE every
@@ -241,7 +245,12 @@ def eval_command(suites: tuple[str, ...], report_dir: Path, fail_under: tuple[st
       ldn-assistant eval
       ldn-assistant eval core --fail-under hit@3=0.85 --fail-under status_accuracy=0.9
       ldn-assistant eval my_cases.jsonl --report-dir /tmp/report --fail-under naive-langchain.hit@1=0.3
+      ldn-assistant eval --suite scifact --split dev --n-docs full
     """
+    if scifact is not None:  # the SciFact benchmark of the bare engine: its own module, its own report
+        from .scifact_cli import run_scifact_command
+
+        return run_scifact_command(scifact, suites=suites, systems=systems, fail_under=fail_under, report_dir=report_dir, quiet=quiet)
     from ..manifest import IndexMismatchError, IndexMissingError
     from ..settings import Settings
 

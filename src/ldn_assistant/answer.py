@@ -1,20 +1,12 @@
 """Turn a triaged question and its retrieved passages into an Answer. Nothing here writes a claim:
-an answer holds quotes, a fixed notice, and the fixed disclaimers."""
+an answer holds quotes, a fixed notice, and the fixed disclaimers of the domain profile."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from .domains import DomainProfile, load_profile
 from .retrieval import Retrieved
-from .safety import (
-    DISCLAIMERS,
-    EMERGENCY_NOTICE,
-    ERROR_NOTICE,
-    INSTRUCTION_NOTICE,
-    NO_EVIDENCE_NOTICE,
-    OUT_OF_SCOPE_NOTICE,
-    mentions_opioid,
-)
 from .types import Answer, CitedPassage, Source, Status
 
 
@@ -42,33 +34,48 @@ def cite(results: Sequence[Retrieved], sources: dict[str, Source]) -> tuple[Cite
     return tuple(cited)
 
 
+class Composer:
+    """Builds every Answer of one profile, so every path carries the same disclaimers."""
+
+    def __init__(self, profile: DomainProfile) -> None:
+        self.profile = profile
+
+    def make(
+        self,
+        question: str,
+        status: Status,
+        notice: str | None = None,
+        passages: tuple[CitedPassage, ...] = (),
+        crisis_note: bool = False,
+    ) -> Answer:
+        """The one constructor every path goes through."""
+        note = self.profile.text("crisis_note") if crisis_note and status != "emergency" else ""
+        return Answer(
+            question=question,
+            status=status,
+            notice=notice,
+            passages=passages,
+            disclaimers=self.profile.disclaimers,
+            opioid_warning_first=self.profile.mentions("opioid", question),
+            crisis_note=note or None,
+        )
+
+    def answered(self, question: str, results: Sequence[Retrieved], sources: dict[str, Source], crisis_note: bool = False) -> Answer:
+        return self.make(question, "answered", None, cite(results, sources), crisis_note)
+
+    def no_evidence(self, question: str, crisis_note: bool = False) -> Answer:
+        return self.make(question, "no_evidence", self.profile.text("no_evidence_notice"), crisis_note=crisis_note)
+
+    def out_of_scope(self, question: str, instruction: bool = False) -> Answer:
+        return self.make(question, "out_of_scope", self.profile.text("instruction_notice" if instruction else "out_of_scope_notice"))
+
+    def emergency(self, question: str) -> Answer:
+        return self.make(question, "emergency", self.profile.text("emergency_notice"))
+
+    def error(self, question: str, notice: str | None = None) -> Answer:
+        return self.make(question, "error", notice or self.profile.text("error_notice"))
+
+
 def make_answer(question: str, status: Status, notice: str | None = None, passages: tuple[CitedPassage, ...] = ()) -> Answer:
-    """The one constructor every path goes through, so every answer carries the same disclaimers."""
-    return Answer(
-        question=question,
-        status=status,
-        notice=notice,
-        passages=passages,
-        disclaimers=DISCLAIMERS,
-        opioid_warning_first=mentions_opioid(question),
-    )
-
-
-def answered(question: str, results: Sequence[Retrieved], sources: dict[str, Source]) -> Answer:
-    return make_answer(question, "answered", None, cite(results, sources))
-
-
-def no_evidence(question: str) -> Answer:
-    return make_answer(question, "no_evidence", NO_EVIDENCE_NOTICE)
-
-
-def out_of_scope(question: str, instruction: bool = False) -> Answer:
-    return make_answer(question, "out_of_scope", INSTRUCTION_NOTICE if instruction else OUT_OF_SCOPE_NOTICE)
-
-
-def emergency(question: str) -> Answer:
-    return make_answer(question, "emergency", EMERGENCY_NOTICE)
-
-
-def error(question: str, notice: str = ERROR_NOTICE) -> Answer:
-    return make_answer(question, "error", notice)
+    """An answer under the LDN profile (for callers without an Assistant, such as UI tests)."""
+    return Composer(load_profile("ldn")).make(question, status, notice, passages)

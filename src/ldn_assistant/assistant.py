@@ -9,14 +9,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import answer as compose
+import numpy as np
+
+from .answer import Composer, cite
+from .domains import DomainProfile, load_profile
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
 from .retrieval import HybridRetriever
-from .safety import QuestionError, clean_question, triage
+from .safety import QuestionError, asks_to_steer, clean_question
+from .scope import ScopeModel
 from .settings import Settings
-from .types import Answer, IngestReport, Source
+from .triage import EmergencyDetector, EmergencySignal
+from .types import Answer, CitedPassage, IngestReport, Source
 
 log = logging.getLogger("ldn_assistant")
 
@@ -35,6 +40,10 @@ class Assistant:
         self._lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         self._gate: EvidenceGate | None = None
+        self._scope: ScopeModel | None = None
+        self.profile: DomainProfile = load_profile(self.settings.domain)
+        self.compose = Composer(self.profile)
+        self.detector = EmergencyDetector(self.profile, self.embedder)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, build_if_missing: bool = True, **overrides: Any) -> "Assistant":
@@ -68,6 +77,7 @@ class Assistant:
             self._retriever = HybridRetriever(
                 self.index,
                 self.embedder,
+                self.profile,
                 candidates=self.settings.candidates,
                 lexical_weight=self.settings.lexical_weight,
                 fusion=self.settings.fusion,
@@ -78,21 +88,28 @@ class Assistant:
     @property
     def gate(self) -> EvidenceGate:
         if self._gate is None:
-            self._gate = EvidenceGate(self.index.snapshot.lexical)
+            self._gate = EvidenceGate(self.index.snapshot.lexical, self.profile, self.embedder)
         return self._gate
+
+    @property
+    def scope(self) -> ScopeModel:
+        if self._scope is None:
+            self._scope = ScopeModel(self.profile, self.index.snapshot.lexical.surface_counts)
+        return self._scope
 
     def ingest(self, progress: ProgressCallback | None = None, lock_wait: float = 0.0) -> IngestReport:
         """Bring the index in line with the corpus folder, then serve the new index."""
         report = ingest(self.settings, self.embedder, progress=progress, lock_wait=lock_wait)
         with self._lock:
-            self._index, self._retriever, self._gate = None, None, None
+            self._index, self._retriever, self._gate, self._scope = None, None, None, None
         return report
 
     def warm_up(self) -> None:
         """Load the model and the index now rather than on the first question."""
         self.embedder.embed_query("warm up")
-        self.retriever.search("low dose naltrexone", 1)
-        self.gate
+        self.retriever.search("warm up", 1)
+        self.detector.warm_up()
+        self.gate, self.scope
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -109,21 +126,58 @@ class Assistant:
         try:
             return self.ask(question)
         except QuestionError as exc:
-            return compose.error(question if isinstance(question, str) else "", f"Cannot answer: {exc}.")
+            return self.compose.error(question if isinstance(question, str) else "", f"Cannot answer: {exc}.")
         except Exception:  # a service must answer; the traceback goes to the log, not the user
             log.exception("answering failed")
-            return compose.error(question if isinstance(question, str) else "")
+            return self.compose.error(question if isinstance(question, str) else "")
+
+    def retrieve(self, text: str, k: int = 10) -> tuple[CitedPassage, ...]:
+        """The k best passages for a text, best first: no triage, no evidence gate, no disclaimers.
+
+        For retrieval-only use and benchmarks; the citations are the same objects answers carry.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        retrieval = self.retriever.search(text, k)
+        return cite(retrieval.results, self.index.snapshot.sources)
+
+    def triage(self, question: str) -> EmergencySignal:
+        """The emergency check alone, as ask() runs it (one batched encoder call when the profile has exemplars)."""
+        return self.detector.detect(question, self._embed_for_triage(question)[1])
+
+    def _embed_for_triage(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(query vector for retrieval, vectors triage reads), from one encoder call.
+
+        The first vector embeds the text retrieval searches with, so triage adds no encoder call for a
+        one-sentence question; a longer message adds its sentences to the same batch.
+        """
+        if not self.detector.needs_embedding:
+            return None, None
+        query = self.retriever.query_text(question)
+        windows = self.detector.windows(question)
+        if not windows:
+            vector = self.embedder.embed_query(query)
+            return vector, vector[None, :]
+        vectors = self.embedder.embed_documents([query, *windows])
+        return vectors[0], vectors
 
     def _answer(self, question: str) -> Answer:
-        sorted_ = triage(question)
-        if sorted_.verdict == "emergency":
-            return compose.emergency(question)
-        if sorted_.verdict in ("instruction", "off_topic"):
-            return compose.out_of_scope(question, instruction=sorted_.verdict == "instruction")
-        retrieval = self.retriever.search(question, self.settings.top_k)
+        # Patterns first, with no model and no index: an emergency is recognised even if those fail.
+        signal = self.detector.detect(question)
+        query_vector = None
+        if not signal.emergency and self.detector.needs_embedding:
+            query_vector, triage_vectors = self._embed_for_triage(question)
+            signal = self.detector.detect(question, triage_vectors)
+        if signal.emergency:
+            return self.compose.emergency(question)
+        if asks_to_steer(question):
+            return self.compose.out_of_scope(question, instruction=True)
+        if not self.scope.judge(self.retriever.speller.correct(question)).in_scope:
+            return self.compose.out_of_scope(question)
+        retrieval = self.retriever.search(question, self.settings.top_k, query_vector=query_vector)
         if not self.gate.judge(question, retrieval).answerable:
-            return compose.no_evidence(question)
-        return compose.answered(question, retrieval.results, self.index.snapshot.sources)
+            return self.compose.no_evidence(question, crisis_note=signal.crisis_note)
+        return self.compose.answered(question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note)
 
     def _audit(self, result: Answer) -> None:
         """Opt-in only: questions may hold patient information."""

@@ -17,13 +17,13 @@ class BM25Index:
     def __init__(self, texts: Sequence[str], k1: float = 0.9, b: float = 0.4) -> None:
         # k1 and b below the textbook 1.2/0.75: passages here are short and alike in length (tuned on evals/core.jsonl).
         self.vocabulary: dict[str, int] = {}
-        self.surface_words: set[str] = set()  # unstemmed, for spelling correction
+        self.surface_counts: Counter[str] = Counter()  # unstemmed words and their counts: spelling, scope
         rows: list[int] = []
         cols: list[int] = []
         counts: list[float] = []
         lengths = np.zeros(len(texts), dtype=np.float32)
         for row, text in enumerate(texts):
-            self.surface_words.update(words(text))
+            self.surface_counts.update(words(text))
             tf = Counter(terms(text))
             lengths[row] = sum(tf.values())
             for term, n in tf.items():
@@ -42,6 +42,10 @@ class BM25Index:
         weights = coo.data * (k1 + 1) / (coo.data + norm) * idf[coo.col]
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=shape)
         self.size = len(texts)
+
+    @property
+    def surface_words(self) -> set[str]:
+        return set(self.surface_counts)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query terms (repeats counted once)."""

@@ -1,115 +1,57 @@
-"""A small clinical lexicon: the words a question may use for what the sources call something else.
+"""Query expansion from the domain profile: what an abbreviation means, what class a drug belongs to.
 
-Expansion only adds search words; it never changes what is quoted.
+Expansion only adds search words and glosses; it never changes what is quoted. Every word it adds
+comes from the profile (true whatever the corpus says: MS is multiple sclerosis, tramadol is an
+opioid), never from a list fitted to the corpus.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
 
-# Opioids by generic and brand name. A question naming any of these gets the opioid warning first.
-OPIOID_NAMES: frozenset[str] = frozenset(
-    """opioid opioids opiate opiates narcotic narcotics oxycodone oxycontin percocet roxicodone endocet
-    hydrocodone vicodin norco lortab zohydro hysingla morphine ms-contin kadian codeine tylenol-3 tramadol ultram
-    tapentadol nucynta fentanyl duragesic actiq methadone dolophine methadose buprenorphine suboxone subutex
-    zubsolv sublocade butrans belbuca hydromorphone dilaudid exalgo oxymorphone opana meperidine demerol
-    heroin levorphanol pentazocine talwin kratom loperamide-abuse painkillers painkiller""".split()
-)
-
-# Brand and other names of naltrexone.
-NALTREXONE_NAMES: frozenset[str] = frozenset(
-    "naltrexone naltrexon naltrexone's revia vivitrol depade trexan ldn contrave".split()
-)
-
-# phrase (lower case, matched on word boundaries) -> words added to the search.
-EXPANSIONS: dict[str, str] = {
-    # naltrexone and its names
-    "revia": "naltrexone", "vivitrol": "naltrexone injection", "depade": "naltrexone", "trexan": "naltrexone",
-    "contrave": "naltrexone", "naltrexon": "naltrexone", "naltrexine": "naltrexone", "naltraxone": "naltrexone",
-    # conditions and abbreviations
-    "ms": "multiple sclerosis", "ra": "rheumatoid arthritis", "psa": "psoriatic arthritis",
-    "oa": "osteoarthritis", "crps": "complex regional pain syndrome", "rsd": "complex regional pain syndrome",
-    "fm": "fibromyalgia", "fms": "fibromyalgia", "fibro": "fibromyalgia", "ibd": "crohn’s disease ulcerative colitis inflammatory",
-    "uc": "ulcerative colitis", "ic": "interstitial cystitis", "dpn": "diabetic neuropathy",
-    "neuropathy": "neuropathic nerve", "nerve pain": "neuropathic pain neuropathy", "lbp": "low back pain",
-    "back pain": "chronic low back pain", "crohns": "crohn’s disease", "crohn": "crohn’s disease",
-    "arthritis": "rheumatoid arthritis inflammatory arthritis", "joint": "joint pain degenerative arthritis",
-    "autoimmune": "autoimmune disorders immune", "hashimoto": "autoimmune thyroid",
-    "thyroid": "autoimmune thyroid disease",
-    # what the sources call things
-    "side effect": "side effects vivid dreams headache nausea", "side effects": "vivid dreams headache nausea insomnia",
-    "adverse": "side effects", "nightmares": "vivid dreams", "dreams": "vivid dreams side effects",
-    "sleep": "insomnia vivid dreams sleep", "insomnia": "side effects", "tolerated": "side effects tolerated",
-    "safe": "safety side effects tolerated", "safety": "side effects tolerated",
-    "dose": "mg dose dosing", "dosage": "mg dose dosing", "dosing": "mg dose", "how much": "mg dose",
-    "titrate": "started 1.5 mg gradually increased", "titration": "started 1.5 mg gradually increased dose monthly",
-    "start": "started", "increase": "increased dose monthly",
-    "cost": "cost affordable inexpensive $45 supply", "price": "cost affordable inexpensive supply",
-    "expensive": "cost affordable inexpensive", "cheap": "affordable inexpensive cost", "afford": "affordable inexpensive cost",
-    "buy": "compounding pharmacies obtained", "get it": "compounding pharmacies obtained", "where": "compounding pharmacies",
-    "pharmacy": "compounding pharmacies", "compounded": "compounding pharmacies", "prescribe": "doctors prescribe",
-    "fda": "FDA approved Food and Drug Administration", "approved": "FDA approved", "approval": "FDA approved",
-    "off-label": "off label", "legal": "FDA approved off label",
-    "work": "mechanism", "works": "mechanism", "mechanism": "blocking opioid receptors endorphins",
-    "moa": "mechanism of action", "microglia": "glial cells", "glial": "microglia", "tlr4": "Toll-like receptor 4",
-    "endorphin": "endorphins enkephalins", "inflammation": "inflammatory cytokines reduce inflammation",
-    "withdrawal": "opioid withdrawal", "history": "first used introduced synthesized approved",
-    "invented": "synthesized introduced", "discovered": "synthesized", "when": "year",
-    "evidence": "studies trials research evidence", "research": "studies trials", "study": "studies trial",
-    "trials": "clinical trials studies", "works for": "effective", "effective": "effective results",
-    "abuse": "potential for abuse", "addictive": "potential for abuse", "addiction": "dependence addiction",
-    "alcohol": "alcohol dependence", "alcoholism": "alcohol dependence", "alcoholic": "alcohol dependence",
-    "addicted": "dependence addiction potential for abuse", "hooked": "potential for abuse", "high": "euphoria abuse",
-    "pharmacist": "compounding pharmacies", "drugstore": "retail pharmacies", "pills": "tablets dose", "cancer": "cancer", "weight": "weight loss", "fertility": "fertility",
-    "cytokines": "pro-inflammatory cytokines", "immune": "immune system modulate",
-    "rupp": "Adam Rupp review University of Kansas", "asra": "American Society of Regional Anesthesia",
-}
-
-# A named opioid drug means a patient on opioids: search for the class the sources name, and for what
-# matters most with naltrexone, that it blocks opioids and brings on withdrawal.
-for _name in OPIOID_NAMES:
-    EXPANSIONS.setdefault(_name, "opioid medications currently taking withdrawal")
-
-# Short glosses the embedder reads after a name it may not know: a drug's class, an abbreviation's meaning.
-GLOSSES: dict[str, str] = {
-    **{name: "opioid medication" for name in OPIOID_NAMES if name not in {"opioid", "opioids", "opiate", "opiates"}},
-    "revia": "naltrexone", "vivitrol": "naltrexone", "depade": "naltrexone", "trexan": "naltrexone",
-    "ms": "multiple sclerosis", "ra": "rheumatoid arthritis", "psa": "psoriatic arthritis", "oa": "osteoarthritis",
-    "crps": "complex regional pain syndrome", "rsd": "complex regional pain syndrome", "fm": "fibromyalgia",
-    "fibro": "fibromyalgia", "ibd": "Crohn’s disease or ulcerative colitis", "uc": "ulcerative colitis",
-    "ic": "interstitial cystitis", "bladder": "interstitial cystitis", "stiffness": "spasticity",
-    "spasms": "spasticity", "tiredness": "fatigue", "tired": "fatigue", "exhaustion": "fatigue",
-    "narcotic": "opioid medications", "narcotics": "opioid medications", "addictive": "potential for abuse", "lbp": "low back pain", "dpn": "diabetic neuropathy",
-}
-
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(phrases, key=len, reverse=True)  # longest first, so "low back pain" beats "back"
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in ordered) + r")(?![\w-])", re.IGNORECASE)
+from .domains import DomainProfile
 
 
-_PATTERN = _phrase_pattern(EXPANSIONS)
-_GLOSS_PATTERN = _phrase_pattern(GLOSSES)
+class QueryExpander:
+    """Glosses for the embedder and extra words for BM25, both from one profile."""
 
+    def __init__(self, profile: DomainProfile) -> None:
+        self.profile = profile
+        self._abbreviation = (
+            re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(profile.abbreviations, key=len, reverse=True)) + r")(?![\w-])", re.IGNORECASE)
+            if profile.abbreviations
+            else None
+        )
+        self.gloss = lru_cache(maxsize=4096)(self._gloss)
+        self.expansion_terms = lru_cache(maxsize=4096)(self._expansion_terms)
 
-@lru_cache(maxsize=4096)
-def expansion_terms(question: str) -> str:
-    """The extra search words a question implies, in the order found, without repeats."""
-    seen: list[str] = []
-    for match in _PATTERN.finditer(question):
-        extra = EXPANSIONS[match.group(1).lower()]
-        if extra not in seen:
-            seen.append(extra)
-    return " ".join(seen)
+    def _abbreviation_matches(self, question: str) -> list[re.Match[str]]:
+        # Upper-case "MS" or "IC" is the abbreviation; lower-case "me" or "ms" in running text is often a word.
+        if self._abbreviation is None:
+            return []
+        return [m for m in self._abbreviation.finditer(question) if not m.group(1).islower() or len(m.group(1)) > 3]
 
+    def _gloss(self, question: str) -> str:
+        """The question with a short gloss after each abbreviation and drug name: "on tramadol (opioid medication)"."""
+        glossed = question
+        for m in reversed(self._abbreviation_matches(question)):
+            glossed = glossed[: m.end()] + f" ({self.profile.abbreviations[m.group(1).lower()]})" + glossed[m.end() :]
+        for drug_class in self.profile.drug_classes.values():
+            glossed = drug_class.pattern.sub(
+                lambda m: m.group(0) if m.group(0).lower() in (drug_class.name, drug_class.name + "s") else f"{m.group(0)} ({drug_class.gloss})",
+                glossed,
+            )
+        return glossed
 
-@lru_cache(maxsize=4096)
-def gloss(question: str) -> str:
-    """The question with a short gloss after each drug name or abbreviation: "on tramadol (opioid medication)"."""
-    return _GLOSS_PATTERN.sub(lambda m: f"{m.group(1)} ({GLOSSES[m.group(1).lower()]})", question)
-
-
-def lexicon_words() -> set[str]:
-    """Single words the lexicon knows, for the spelling corrector."""
-    return {w for phrase in (*EXPANSIONS, *GLOSSES) for w in phrase.lower().split() if w.isalpha()}
+    def _expansion_terms(self, question: str) -> str:
+        """The extra search words a question implies, in the order found, without repeats."""
+        seen: list[str] = []
+        for m in self._abbreviation_matches(question):
+            meaning = self.profile.abbreviations[m.group(1).lower()]
+            if meaning not in seen:
+                seen.append(meaning)
+        for drug_class in self.profile.drug_classes.values():
+            if drug_class.mentioned_in(question) and drug_class.gloss not in seen:
+                seen.append(drug_class.gloss)
+        return " ".join(seen)

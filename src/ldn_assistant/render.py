@@ -54,6 +54,8 @@ def _quote(text: str) -> str:
 def answer_markdown(answer: "Answer") -> str:
     blocks: list[str] = [f"**{STATUS_LABELS.get(answer.status, answer.status)}**"]
     disclaimers = "\n".join(f"- {d}" for d in answer.disclaimers)
+    if answer.crisis_note:  # the soft tier: crisis resources before anything else
+        blocks.append(f"**{answer.crisis_note}**")
     if answer.status == "emergency" and answer.notice:
         blocks.append(f"**{answer.notice}**")
     if answer.opioid_warning_first:

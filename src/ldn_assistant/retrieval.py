@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .domains import DomainProfile
 from .embeddings import Embedder
 from .index import Index
-from .lexicon import expansion_terms, gloss, lexicon_words
-from .safety import clinical_words
+from .lexicon import QueryExpander
 from .spelling import Speller
 from .types import Passage
 
@@ -44,6 +44,7 @@ class HybridRetriever:
         self,
         index: Index,
         embedder: Embedder,
+        profile: DomainProfile,
         candidates: int = 40,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
@@ -59,22 +60,35 @@ class HybridRetriever:
         self.candidates = candidates
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
-        self.speller = Speller(index.snapshot.lexical.surface_words | lexicon_words(), clinical_words())
+        self.expander = QueryExpander(profile)
+        corpus_words = index.snapshot.lexical.surface_words
+        self.speller = Speller(corpus_words | profile.vocabulary(), corpus_words | profile.vocabulary())
 
-    def search(self, question: str, k: int) -> Retrieval:
+    def query_text(self, question: str) -> str:
+        """What the embedder reads: the question spelling-corrected, with glosses for names it may not know.
+
+        Triage embeds this same text, so one encoder call serves both.
+        """
+        return self.expander.gloss(self.speller.correct(question))
+
+    def search(self, question: str, k: int, query_vector: np.ndarray | None = None) -> Retrieval:
+        """The k best passages. `query_vector`: the embedding of query_text(question), when already computed."""
         question = self.speller.correct(question)
-        expansion = expansion_terms(question)
+        expansion = self.expander.expansion_terms(question)
         search_text = f"{question} {expansion}".strip()
         dense: list[tuple[int, float]] = []
+        n_candidates = max(self.candidates, k)
         if self.dense_weight:
-            # The embedder reads the question as asked, with glosses for names it may not know;
-            # the full keyword expansion would blur its sense of the question (measured: worse).
-            dense = self.index.dense(self.embedder.embed_query(gloss(question)), self.candidates)
+            # The embedder reads the question as asked, with glosses; the keyword expansion would blur
+            # its sense of the question (measured: worse).
+            if query_vector is None:
+                query_vector = self.embedder.embed_query(self.expander.gloss(question))
+            dense = self.index.dense(query_vector, n_candidates)
         lexical = self.index.snapshot.lexical.scores(search_text) if self.lexical_weight else None
 
         candidates = {pos for pos, _ in dense}
         if lexical is not None:
-            candidates.update(self._top(lexical))
+            candidates.update(self._top(lexical, n_candidates))
         if not candidates:
             return Retrieval(question, search_text, ())
         positions = np.fromiter(candidates, dtype=np.int64)
@@ -97,9 +111,9 @@ class HybridRetriever:
         )
         return Retrieval(question, search_text, results)
 
-    def _top(self, scores: np.ndarray) -> np.ndarray:
-        """Positions of the best-scoring passages with a non-zero score (vectorised, no loop over passages)."""
-        n = min(self.candidates, int(np.count_nonzero(scores)))
+    def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
+        """Positions of the n best-scoring passages with a non-zero score (vectorised, no loop over passages)."""
+        n = min(n, int(np.count_nonzero(scores)))
         if n == 0:
             return np.empty(0, dtype=np.int64)
         return np.argpartition(-scores, n - 1)[:n]

@@ -1,4 +1,4 @@
-"""Every fixed user-facing text, and the rules that sort a question before any retrieval.
+"""Fixed user-facing texts, question validation, and the checks every domain shares.
 
 Tests import these constants rather than retyping them, so a wording change happens here once.
 """
@@ -7,70 +7,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Literal
 
-from .lexicon import NALTREXONE_NAMES, OPIOID_NAMES, lexicon_words
-from .text import words
+from wordfreq import zipf_frequency
 
-# --- Fixed disclaimers: the same words on every answer, whatever its status. -----------------
+from .domains import load_profile
 
-OPIOID_WARNING = (
-    "Opioid interaction: naltrexone at any dose blocks opioid pain relief and can bring on opioid "
-    "withdrawal. The naltrexone label rules it out for anyone taking opioid pain medicines or dependent "
-    "on opioids, including methadone or buprenorphine maintenance; patients should be off opioids for "
-    "7 to 10 days before starting it. After naltrexone is stopped, a smaller opioid dose than before can "
-    "cause an overdose, and deaths have been reported. Anyone taking naltrexone should tell every "
-    "clinician who treats them, emergency and surgical teams included."
-)
-
-FDA_STATUS = (
-    "FDA status: low dose naltrexone (about 1 to 5 mg a day) is off-label. No low-dose product is "
-    "FDA-approved for chronic pain or for any other use. The FDA has approved naltrexone 50 mg tablets "
-    "(1984; alcohol dependence and blocking the effects of opioids) and a 380 mg monthly extended-release "
-    "injection (alcohol dependence, 2006; preventing relapse to opioid dependence, 2010). Low doses come "
-    "from compounding pharmacies, whose products the FDA does not review for quality or effectiveness. "
-    "The evidence for chronic pain comes mostly from small trials. The label still warns of liver injury "
-    "at high doses and advises caution in active liver disease."
-)
-
-NOT_MEDICAL_ADVICE = (
-    "About these answers: they are passages quoted word for word from published sources, chosen by "
-    "search, not medical advice. They do not replace the judgement of a clinician who knows the patient."
-)
-
-# Opioid first: it is the warning that can prevent harm today.
-DISCLAIMERS: tuple[str, ...] = (OPIOID_WARNING, FDA_STATUS, NOT_MEDICAL_ADVICE)
-
-# --- Notices: one per status that needs explaining. --------------------------------------------
-
-SCOPE = "low dose naltrexone (LDN) for chronic pain, as its curated sources describe it"
-
-EMERGENCY_NOTICE = (
-    "This may be an emergency. Call 911 (or your local emergency number) or go to the nearest emergency "
-    "department now. For a suspected opioid overdose, give naloxone if it is at hand and call for help; "
-    "tell the team about any naltrexone taken. In the US, call or text 988 for a suicidal or mental-health "
-    "crisis. Do not wait for answers from this assistant."
-)
-
-OUT_OF_SCOPE_NOTICE = (
-    f"Out of scope: this assistant only answers questions about {SCOPE}, by quoting those sources. "
-    "It has nothing to quote for this question."
-)
-
-INSTRUCTION_NOTICE = (
-    f"Out of scope: this assistant only quotes its sources about {SCOPE}. It does not follow "
-    "instructions to change what it says, take on a role, or write claims or opinions of its own."
-)
-
-NO_EVIDENCE_NOTICE = (
-    "No evidence: the curated sources do not address this question, so no passage is quoted. "
-    "A clinician or pharmacist who knows the patient, or the product label, is the place to ask."
-)
-
-ERROR_NOTICE = "Something went wrong while answering. No passage is shown; please try again."
+# --- Fixed texts: written once, in the LDN domain profile (domains/ldn.toml). --------------------
+# Module constants so that tests and renderers import them rather than retype them.
+_LDN = load_profile("ldn")
+OPIOID_WARNING = _LDN.text("opioid_warning")
+FDA_STATUS = _LDN.text("fda_status")
+NOT_MEDICAL_ADVICE = _LDN.text("not_medical_advice")
+DISCLAIMERS: tuple[str, ...] = _LDN.disclaimers  # opioid first: the warning that can prevent harm today
+SCOPE = _LDN.scope
+EMERGENCY_NOTICE = _LDN.text("emergency_notice")
+CRISIS_NOTE = _LDN.text("crisis_note")
+OUT_OF_SCOPE_NOTICE = _LDN.text("out_of_scope_notice")
+INSTRUCTION_NOTICE = _LDN.text("instruction_notice")
+NO_EVIDENCE_NOTICE = _LDN.text("no_evidence_notice")
+ERROR_NOTICE = _LDN.text("error_notice")
 
 OPIOID_HEADING = "Read this first: this question concerns opioids."
+
 
 # --- Question validation. ------------------------------------------------------------------------
 
@@ -99,60 +57,13 @@ def clean_question(question: object, max_chars: int) -> str:
     return text
 
 
-# --- Triage: emergency, instructions, scope. --------------------------------------------------------
-
-Verdict = Literal["emergency", "instruction", "off_topic", "in_scope"]
-
-
-@dataclass(frozen=True)
-class Triage:
-    verdict: Verdict
-    mentions_opioid: bool
-    reason: str = ""
+# --- Attempts to make it say something other than what its sources say (any domain). ------------
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
-# Signs of harm happening now. Questions about risk in general ("can LDN cause...") do not match.
-_EMERGENCY = _rx(
-    r"\b(not|isn'?t|is not|stopped|hardly|barely) breathing\b",
-    r"\b(can'?t|cannot|can not|couldn'?t|struggling to|hard to|trouble|difficulty) (breathe|breathing)\b",
-    r"\bshort(ness)? of breath\b",
-    r"\b(won'?t|will not|wont|can'?t|cannot) (wake|be woken|be roused|stay awake)\b",
-    r"\b(unresponsive|unconscious|unrousable|passed out|fainted|collapsed|blacked out)\b",
-    r"\b(turning|turned|going) (blue|grey|gray)\b|\blips (are|look|turning) blue\b|\bblue lips\b",
-    r"\b(seizure|seizing|convuls\w*|fitting)\b",
-    r"\bchest (pain|pains|tightness|pressure)\b|\bheart attack\b|\bstroke\b",
-    r"\b(suicid\w*|kill (myself|himself|herself)|end (my|his|her) life|want to die|self[- ]harm|hurt (myself|himself|herself))\b",
-    r"\b(overdosed|overdosing|o\.?d\.?'?d|took an overdose|taken an overdose|having an overdose)\b",
-    r"\b(i|he|she|they|we|my \w+)( think| might)? (have |has |just )?(took|taken|swallowed) (too (many|much)|a (whole|full) bottle|the (whole|entire) bottle|all (my|his|her|the) pills)\b",
-    r"\b(anaphyla\w*|throat (is )?(closing|swelling|swollen)|(face|tongue|lips) (is |are )?(swelling|swollen))\b",
-    r"\b(severe|bad|terrible|violent) withdrawal\b|\b(going|gone|went) into withdrawal\b|\bin (full|severe)? ?withdrawal (now|right now)\b",
-    r"\b(vomiting|coughing up|throwing up) blood\b|\bpinpoint pupils\b",
-    r"\b(call(ed|ing)? 911|ambulance|emergency room right now)\b",
-    r"\baccidentally (took|taken|swallowed|gave)\b|\b(got into|swallowed) (some of )?(my|the|his|her|their) (bottle|pills|tablets|capsules|medicine|medication)\b",
-    r"\bswallowed (some|a few|several|a handful of|all|the|my|his|her) ?(pills|tablets|capsules)\b",
-    r"\b(took|taken|swallowed) (\d+|two|three|four|five|six|seven|eight|nine|ten|a handful|several|a bunch) (of )?(my |his |her |the )?[\d.]* ?(mg )?(ldn |naltrexone )?(pills|tablets|capsules|doses)\b",
-    r"\b(going to|gonna|want to|plan to|about to) (take|swallow) (them|it|all|every|my pills|the (whole|entire) bottle)\b",
-    r"\b(pills|tablets) (lined up|saved up|stockpiled)\b|\bsaving up (my|all my) (pills|tablets|meds)\b",
-    r"\b(can'?t|cannot) (live|go on) (like this|with this|anymore)\b|\bdon'?t want to (be alive|be here|live|wake up)\b|\bno reason to live\b",
-)
-
-# Happening now plus a severe symptom, e.g. withdrawal brought on by naltrexone over methadone.
-_NOW = re.compile(
-    r"\b(right now|now(?! that)|just now|currently|at the moment|tonight|an hour ago|minutes ago|this (morning|afternoon|evening)|won'?t stop|nonstop|non-stop|keeps? (vomiting|shaking|throwing up))\b",
-    re.IGNORECASE,
-)
-_SEVERE_SYMPTOM = re.compile(
-    r"\b(shaking( uncontrollably)?|shakes|trembling|vomiting|throwing up|sweating (through|buckets|profusely)|heart (is )?(racing|pounding)|"
-    r"confused|hallucinating|can'?t stop (shaking|vomiting|throwing up)|really dizzy|very dizzy|about to pass out|"
-    r"hives|rash (all over|spreading)|(skin|eyes) (turning |are |is )?yellow)\b",
-    re.IGNORECASE,
-)
-
-# Attempts to make it say something other than what its sources say.
 _INSTRUCTION = _rx(
     r"\b(ignore|disregard|forget|override|bypass|skip)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines?|guardrails?|restrictions?|sources?|system|programming|disclaimers?|warnings?)\b",
     r"\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|\bDAN\b|\bdo anything now\b",
@@ -166,84 +77,31 @@ _INSTRUCTION = _rx(
     r"<\s*script|\{\{|\$\{|;\s*drop\s+table|\bunion\s+select\b|--\s*$",
 )
 
-# Topics that are never this assistant's, even when a medical word appears.
-_OFF_TOPIC = _rx(
-    r"\b(recipe|cook(ing)?|bake|weather|forecast|stock|crypto|bitcoin|football|soccer|basketball|baseball|movie|film|song|lyrics|poem|joke|riddle|capital of|translate|homework|python|javascript|sql|programming|lottery|horoscope|vacation|hotel|flight)\b",
-)
 
-# Words that place a question in the assistant's field (clinical, pharmacological, pain).
-DOMAIN_WORDS: frozenset[str] = frozenset(
-    """pain painful pains ache aches aching achy hurt hurts hurting sore soreness chronic dose doses dosage dosing
-    mg milligram milligrams pill pills tablet tablets capsule capsules liquid medication medications medicine medicines
-    med meds drug drugs prescription prescriptions prescribe prescribed prescribing pharmacy pharmacies pharmacist
-    compounding compounded doctor doctors physician physicians clinician clinicians nurse provider patient patients
-    side effect effects symptom symptoms treatment treatments treat treating therapy therapies trial trials study
-    studies research evidence fda approved approval label off-label offlabel withdrawal addiction addicted dependence
-    dependent alcohol alcoholism endorphin endorphins enkephalin enkephalins receptor receptors immune inflammation
-    inflammatory cytokine cytokines microglia glial fibromyalgia fibro arthritis rheumatoid psoriatic osteoarthritis
-    crohn crohns colitis ibd sclerosis ms crps rsd neuropathy neuropathic nerve nerves back migraine migraines
-    headache headaches autoimmune lupus thyroid cancer cystitis insomnia dreams nightmares nausea diarrhea liver
-    kidney kidneys pregnancy pregnant breastfeeding nursing child children kids pediatric elderly seniors dog dogs
-    cat cats pet pets vet insurance covered cost price interaction interactions interact supplement supplements
-    vitamin vitamins mechanism antagonist blocker agonist opioid opioids injection implant clinic clinical
-    healthcare disease diseases disorder disorders condition conditions syndrome diagnosis diagnosed sleep fatigue
-    mood depression anxiety weight fertility surgery anesthesia anesthetic hospital emergency overdose tolerance
-    placebo efficacy effective safe safety risk risks dangerous benefit benefits contraindication contraindicated
-    stomach joint joints muscle muscles spasticity endometriosis ehlers danlos long covid pots mcas lyme""".split()
-)
+def asks_to_steer(question: str) -> bool:
+    """True when the question tries to make the assistant say or be something else."""
+    return _INSTRUCTION.search(question) is not None
 
-# Drug-name endings, so an unfamiliar medicine still counts as a clinical word.
+
+def mentions_opioid(question: str) -> bool:
+    """True when the question names opioids or an opioid drug (the LDN profile's list)."""
+    return _LDN.mentions("opioid", question)
+
+
+def looks_like_drug_name(word: str) -> bool:
+    """A word shaped like a medicine's name ('gabapentin', 'sertraline') and rare in everyday English.
+
+    The word frequency replaces a hand list of everyday look-alikes ('machine', 'guideline').
+    """
+    return len(word) >= 6 and _DRUG_SUFFIX.search(word) is not None and zipf_frequency(word, "en") < _RARE_ZIPF
+
+
+# Drug-name endings (pharmacological naming conventions), so an unfamiliar medicine still counts as one.
 _DRUG_SUFFIX = re.compile(
     r"(?:mab|nib|pril|sartan|olol|statin|azole|pam|lam|oxetine|aline|triptyline|pramine|pentin|gabalin|profen|"
     r"coxib|barbital|dronate|tidine|prazole|afil|vir|cycline|cillin|mycin|floxacin|sone|solone|lukast|triptan|"
     r"zepam|zolam|done|codone|morphone|fentanil|phine|adol|ine)$"
 )
-
-
-def clinical_words() -> set[str]:
-    """The clinical vocabulary: words worth correcting a misspelling towards."""
-    return set(DOMAIN_WORDS) | set(NALTREXONE_NAMES) | set(OPIOID_NAMES) | lexicon_words()
-
-
-def mentions_opioid(question: str) -> bool:
-    """True when the question names opioids or an opioid drug."""
-    return any(w in OPIOID_NAMES or w.rstrip("s") in OPIOID_NAMES for w in words(question))
-
-
-def looks_like_drug_name(word: str) -> bool:
-    """A word shaped like a medicine's name ('gabapentin', 'sertraline'), everyday look-alikes excluded."""
-    return len(word) >= 6 and _DRUG_SUFFIX.search(word) is not None and word not in _COMMON_INE_WORDS
-
-
-def _is_domain_word(word: str) -> bool:
-    return (
-        word in DOMAIN_WORDS
-        or word in NALTREXONE_NAMES
-        or word in OPIOID_NAMES
-        or word.startswith(("naltrex", "nalterx", "naltrax", "fibrom", "opioi", "opiat", "analges", "inflam"))
-        or looks_like_drug_name(word)
-    )
-
-
-# Everyday words that happen to end like drug names.
-_COMMON_INE_WORDS = frozenset(
-    "machine online engine routine magazine define determine examine imagine combine fine line mine nine wine shine "
-    "spine vaccine cuisine famine genuine marine masculine feminine discipline headline deadline pipeline outline "
-    "someone everyone anyone done undone gone alone stone phone zone bone tone none lone ozone cyclone "
-    "salmon personal".split()
-)
-
-
-def triage(question: str) -> Triage:
-    """Sort a cleaned question: emergency first, then attempts to steer it, then scope."""
-    opioid = mentions_opioid(question)
-    if _EMERGENCY.search(question) or (_NOW.search(question) and _SEVERE_SYMPTOM.search(question)):
-        return Triage("emergency", opioid, "describes signs of an emergency")
-    if _INSTRUCTION.search(question):
-        return Triage("instruction", opioid, "asks the assistant to say or be something else")
-    tokens = words(question)
-    if _OFF_TOPIC.search(question) and not any(t in NALTREXONE_NAMES for t in tokens):
-        return Triage("off_topic", opioid, "names a topic outside the assistant's field")
-    if any(_is_domain_word(t) for t in tokens):
-        return Triage("in_scope", opioid)
-    return Triage("off_topic", opioid, "names nothing in the assistant's field")
+# Zipf frequency below which a word is rare in everyday English (3 = once per million words):
+# 'sertraline' 2.1, 'gabapentin' 2.3, 'methadone' 3.0; 'guideline' 3.3, 'machine' 4.9.
+_RARE_ZIPF = 3.1

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="Folder for the built index: manifest, lexical index, embedded Chroma.")
     chroma_host: str | None = Field(None, description="Chroma server host; when set, the server is used instead of the embedded store.")
     chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
+    domain: str = Field(
+        "ldn",
+        description="Domain profile: 'ldn' (low dose naltrexone), 'none' (the bare engine on any collection: no triage, "
+        "no drug lists), or a path to a profile .toml file.",
+    )
     embedding_model: str = Field(
         BUNDLED_MODEL,
         description="sentence-transformers model name or path; the default is the offline bundled all-MiniLM-L6-v2.",

@@ -1,37 +1,41 @@
-"""Query spelling correction against the words the corpus and the lexicon use.
+"""Query spelling correction towards the words the corpus and the profile use.
 
 Only the search text changes; the question shown to the user, and every quote, stay as they are.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 from typing import Iterable
 
+from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
+
 from .text import STOPWORDS, stem
 
 _WORD = re.compile(r"[^\W\d_]{5,}", re.UNICODE)
+# An everyday English word is never "corrected": 'normal' is not a misspelling of 'formal'.
+_EVERYDAY_ZIPF = 3.0
 
 
 class Speller:
-    """Maps a misspelt clinical word to the one meant ('fibromyalga' -> 'fibromyalgia').
+    """Maps a misspelt word to the known word meant ('fibromyalga' -> 'fibromyalgia').
 
-    Corrections aim only at `targets` (clinical words): aimed at every corpus word, ordinary English
-    is 'corrected' into nonsense ('normal' -> 'formal', 'breathing' -> 'treating').
+    Targets are the corpus's and the profile's words of five letters or more; a word that the corpus
+    knows, or that is everyday English, is left alone.
     """
 
-    def __init__(self, known: Iterable[str], targets: Iterable[str], cutoff: float = 0.82) -> None:
+    def __init__(self, known: Iterable[str], targets: Iterable[str], cutoff: float = 85.0) -> None:
         self.known_stems = frozenset(stem(w) for w in known)
-        self._choices = sorted({w for w in targets if len(w) >= 4})
+        self._choices = sorted({w for w in targets if len(w) >= 5 and w.isalpha()})
         self.cutoff = cutoff
         self.fix = lru_cache(maxsize=16384)(self._fix)
 
     def _fix(self, word: str) -> str:
-        if word in STOPWORDS or stem(word) in self.known_stems:
+        if word in STOPWORDS or stem(word) in self.known_stems or zipf_frequency(word, "en") >= _EVERYDAY_ZIPF:
             return word
-        match = difflib.get_close_matches(word, self._choices, n=1, cutoff=self.cutoff)
+        match = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=self.cutoff)
         return match[0] if match else word
 
     def correct(self, text: str) -> str:

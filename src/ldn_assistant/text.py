@@ -1,9 +1,11 @@
-"""Tokens for lexical matching: lower-cased words, light stemming, a small stop list."""
+"""Tokens for lexical matching: lower-cased words, Snowball stemming (PyStemmer), a small stop list."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+import Stemmer
 
 # Words and numbers; decimals such as "4.5" stay one token because doses are written that way.
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -18,24 +20,15 @@ STOPWORDS = frozenset(
     s t ll ve re d m also may might must shall us get got im ive dont doesnt isnt cant""".split()
 )
 
-# Suffixes stripped longest first; the stems only need to agree with each other, not be words.
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
+_SNOWBALL = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Fold common English inflections so 'blocks', 'blocking' and 'blocked' meet."""
+    """The Snowball (Porter 2) English stem, so 'blocks', 'blocking' and 'blocked' meet; numbers stay whole."""
     if len(word) <= 3 or word[0].isdigit():
         return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                return base + "y"
-            if suffix == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
-                return base + "e"
-            return base
-    return word
+    return _SNOWBALL.stemWord(word)
 
 
 def words(text: str) -> list[str]:

@@ -135,6 +135,9 @@ class Answer:
     passages: tuple[CitedPassage, ...]
     disclaimers: tuple[str, ...]
     opioid_warning_first: bool = False
+    # The soft tier of triage: a question near a danger (suicidal thoughts as a side effect, overdose
+    # risk) gets its answer with the crisis resources on top. None when it does not apply.
+    crisis_note: str | None = None
 
     @property
     def markdown(self) -> str:
@@ -147,6 +150,7 @@ class Answer:
             "question": self.question,
             "status": self.status,
             "notice": self.notice,
+            "crisis_note": self.crisis_note,
             "passages": [p.to_dict() for p in self.passages],
             "disclaimers": list(self.disclaimers),
             "markdown": self.markdown,
@@ -163,6 +167,7 @@ class Answer:
             passages=tuple(CitedPassage.from_dict(p) for p in data.get("passages", [])),
             disclaimers=tuple(data["disclaimers"]),
             opioid_warning_first=mentions_opioid(data["question"]),
+            crisis_note=data.get("crisis_note"),
         )
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..lexicon import NALTREXONE_NAMES, OPIOID_NAMES
-from ..safety import DOMAIN_WORDS
+from ..domains import load_profile
 from ..text import STOPWORDS, words
+
+_PROFILE = load_profile("ldn")
 
 # A follow-up is short; a longer question stands on its own.
 MAX_FOLLOW_UP_WORDS = 8
@@ -80,8 +81,8 @@ def topic_words(question: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _names_drug(tokens: list[str]) -> bool:
-    return any(t in NALTREXONE_NAMES or t in OPIOID_NAMES for t in tokens)
+def _names_drug(question: str) -> bool:
+    return any(t in _PROFILE.subject_names for t in words(question)) or _PROFILE.mentions_any_drug(question)
 
 
 def is_follow_up(question: str) -> bool:
@@ -92,9 +93,9 @@ def is_follow_up(question: str) -> bool:
         return False
     if _LEADS.match(question):
         return True
-    if _names_drug(tokens):
+    if _names_drug(question):
         return False  # "Is LDN safe?" stands on its own
-    return any(t in _BACK_REFERENCES or t in DOMAIN_WORDS for t in tokens)
+    return any(t in _BACK_REFERENCES or t in _PROFILE.clinical_words for t in tokens)
 
 
 def resolve_follow_up(question: str, previous: str | None) -> SearchQuestion:

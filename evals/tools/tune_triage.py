@@ -1,0 +1,68 @@
+"""Choose the semantic triage thresholds on the development half only (evals/triage/dev.jsonl).
+
+The emergency threshold: the lowest classifier logit whose dev false-alarm rate (patterns and
+classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
+threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions. The
+locked half is never read here. Run from the repo root:
+
+    .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
+
+then copy the printed values into [triage.semantic] of the profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from ldn_assistant.assistant import Assistant
+from ldn_assistant.evaluation.triage_eval import load_triage_suite
+from ldn_assistant.safety import clean_question
+
+ROUTINE_NOTE_BUDGET = 0.10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=float, default=0.02, help="most false alarms allowed on dev")
+    parser.add_argument("--show", action="store_true", help="list dev misses and false alarms at the choice")
+    args = parser.parse_args()
+    assistant = Assistant.from_settings()
+    cases = load_triage_suite(Path("evals/triage/dev.jsonl"))
+    detector, semantic = assistant.detector, assistant.detector.semantic
+    pattern, near, logit = [], [], []
+    for case in cases:
+        text = clean_question(case.text, 10_000)
+        signal = detector.detect(text)
+        pattern.append(signal.emergency)
+        near.append(signal.crisis_note)
+        logit.append(float(semantic.logits(np.atleast_2d(assistant._embed_for_triage(text)[1])).max()))
+    pattern_a, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
+    emergency = np.array([c.expected == "emergency" for c in cases])
+    routine = np.array([c.expected == "routine" for c in cases])
+    risk = ~emergency & ~routine
+    chosen = None
+    for threshold in np.sort(np.unique(np.round(logit_a, 2)))[::-1]:
+        flagged = pattern_a | (logit_a >= threshold)
+        if flagged[~emergency].mean() > args.budget:
+            break
+        chosen = (float(threshold), flagged)
+    assert chosen is not None, "the patterns alone exceed the budget"
+    threshold, flagged = chosen
+    print(f"patterns alone: recall {pattern_a[emergency].mean():.3f}, false alarms {pattern_a[~emergency].mean():.3f}")
+    print(f"emergency_threshold = {threshold:.2f}: recall {flagged[emergency].mean():.3f}, false alarms {flagged[~emergency].mean():.3f}")
+    for risk_threshold in np.arange(-4.0, threshold, 0.1):
+        note = flagged | near_a | (logit_a >= risk_threshold)
+        if note[routine].mean() <= ROUTINE_NOTE_BUDGET:
+            print(f"risk_threshold = {risk_threshold:.2f}: crisis note on {note[risk].mean():.3f} of risk, {note[routine].mean():.3f} of routine")
+            break
+    if args.show:
+        for case, hit, value in zip(cases, flagged, logit_a):
+            if hit != (case.expected == "emergency"):
+                print(("MISS " if not hit else "FALSE") + f" {case.id} {case.category} {value:+.2f}: {case.text[:160]}")
+
+
+if __name__ == "__main__":
+    main()

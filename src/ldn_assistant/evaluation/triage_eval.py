@@ -1,0 +1,164 @@
+"""The triage suite: emergency recall per category and false alarms, on messages no rule was fitted to.
+
+evals/triage/ holds two halves written by different people before any tuning: dev.jsonl (thresholds,
+patterns and exemplars are chosen on it) and locked.jsonl (never tuned on; the figures reported).
+Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "category"}.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from ..domains import EMERGENCY_CATEGORIES
+from ..triage import EmergencySignal
+from .triage_baseline import regex_emergency
+
+if TYPE_CHECKING:
+    from ..assistant import Assistant
+
+TRIAGE_DIR = Path("evals/triage")
+EXPECTED = ("emergency", "risk", "routine")
+ROUTINE_CATEGORIES = ("everyday", "mild_symptom", "off_topic")
+LAYERED, PATTERNS_ONLY, REGEX_BASELINE = "layered", "patterns-only", "regex-baseline"
+TRIAGE_SYSTEMS = (LAYERED, PATTERNS_ONLY, REGEX_BASELINE)
+TRIAGE_DESCRIPTIONS = {
+    LAYERED: "the product: profile patterns, then the question's embedding against the exemplar bank",
+    PATTERNS_ONLY: "layer 1 alone: the profile's patterns with their not-now framing",
+    REGEX_BASELINE: "the regex-only triage before this change (commit ff58399)",
+}
+
+
+class TriageSuiteError(ValueError):
+    """A triage suite file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class TriageCase:
+    id: str
+    text: str
+    expected: str
+    category: str
+
+
+def load_triage_suite(path: Path) -> list[TriageCase]:
+    cases: list[TriageCase] = []
+    seen: set[str] = set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            data = json.loads(line)
+            case = TriageCase(str(data["id"]), str(data["text"]), str(data["expected"]), str(data["category"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise TriageSuiteError(f"{where}: not a triage case ({exc})") from None
+        if case.expected not in EXPECTED:
+            raise TriageSuiteError(f"{where}: expected must be one of {', '.join(EXPECTED)}, not {case.expected!r}")
+        allowed = ROUTINE_CATEGORIES if case.expected == "routine" else EMERGENCY_CATEGORIES
+        if case.category not in allowed:
+            raise TriageSuiteError(f"{where}: category {case.category!r} does not fit expected {case.expected!r}")
+        if case.id in seen:
+            raise TriageSuiteError(f"{where}: duplicate id {case.id!r}")
+        seen.add(case.id)
+        cases.append(case)
+    return cases
+
+
+@dataclass(frozen=True)
+class TriageMetrics:
+    """One system on one half."""
+
+    emergencies: int
+    recall: float
+    recall_by_category: dict[str, float]
+    non_emergencies: int
+    false_alarm_rate: float
+    risk_note_rate: float  # risk messages answered with the crisis note (or flagged): the soft tier's reach
+    routine_note_rate: float  # routine messages given the crisis note: its noise
+    missed: tuple[str, ...] = field(default=())  # ids of emergencies not flagged
+    false_alarms: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def score(cases: list[TriageCase], signals: list[EmergencySignal]) -> TriageMetrics:
+    def rate(hits: list[bool]) -> float:
+        return round(sum(hits) / len(hits), 4) if hits else 0.0
+
+    emergencies = [(c, s) for c, s in zip(cases, signals) if c.expected == "emergency"]
+    others = [(c, s) for c, s in zip(cases, signals) if c.expected != "emergency"]
+    by_category = {
+        cat: rate([s.emergency for c, s in emergencies if c.category == cat])
+        for cat in EMERGENCY_CATEGORIES
+        if any(c.category == cat for c, _ in emergencies)
+    }
+    return TriageMetrics(
+        emergencies=len(emergencies),
+        recall=rate([s.emergency for _, s in emergencies]),
+        recall_by_category=by_category,
+        non_emergencies=len(others),
+        false_alarm_rate=rate([s.emergency for _, s in others]),
+        risk_note_rate=rate([s.emergency or s.crisis_note for c, s in others if c.expected == "risk"]),
+        routine_note_rate=rate([s.emergency or s.crisis_note for c, s in others if c.expected == "routine"]),
+        missed=tuple(c.id for c, s in emergencies if not s.emergency),
+        false_alarms=tuple(c.id for c, s in others if s.emergency),
+    )
+
+
+def triage_systems(assistant: "Assistant") -> dict[str, Callable[[str], EmergencySignal]]:
+    """Each system as a function from message to signal; all read the same cleaned text."""
+    from ..safety import clean_question
+
+    def cleaned(text: str) -> str:
+        return clean_question(text, assistant.settings.max_question_chars)
+
+    return {
+        LAYERED: lambda t: assistant.triage(cleaned(t)),
+        PATTERNS_ONLY: lambda t: assistant.detector.detect(cleaned(t)),
+        REGEX_BASELINE: lambda t: EmergencySignal(regex_emergency(cleaned(t)), False),
+    }
+
+
+@dataclass(frozen=True)
+class TriageReport:
+    """Every system on every half, with the profile the figures were made with."""
+
+    profile: dict[str, object]
+    halves: dict[str, dict[str, TriageMetrics]]  # half -> system -> metrics
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "profile": self.profile,
+            "descriptions": TRIAGE_DESCRIPTIONS,
+            "halves": {h: {s: m.to_dict() for s, m in systems.items()} for h, systems in self.halves.items()},
+        }
+
+
+def run_triage(assistant: "Assistant", folder: Path = TRIAGE_DIR, halves: tuple[str, ...] = ("dev", "locked")) -> TriageReport:
+    systems = triage_systems(assistant)
+    results: dict[str, dict[str, TriageMetrics]] = {}
+    for half in halves:
+        cases = load_triage_suite(folder / f"{half}.jsonl")
+        results[half] = {name: score(cases, [judge(c.text) for c in cases]) for name, judge in systems.items()}
+    return TriageReport(assistant.profile.to_dict(), results)
+
+
+def triage_markdown(report: TriageReport) -> list[str]:
+    """Tables for report.md and docs/eval.md: per category recall, false alarms, soft tier."""
+    lines = [f"Profile {report.profile.get('name')} {report.profile.get('version')} ({report.profile.get('digest')}).", ""]
+    for half, systems in report.halves.items():
+        names = list(systems)
+        lines += [f"**{half} half**", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        first = next(iter(systems.values()))
+        lines.append(f"| emergency recall (n={first.emergencies}) | " + " | ".join(f"{systems[n].recall:.3f}" for n in names) + " |")
+        for cat in first.recall_by_category:
+            lines.append(f"| &nbsp; {cat} | " + " | ".join(f"{systems[n].recall_by_category[cat]:.3f}" for n in names) + " |")
+        lines.append(f"| false alarms (n={first.non_emergencies}) | " + " | ".join(f"{systems[n].false_alarm_rate:.3f}" for n in names) + " |")
+        lines.append("| risk questions with crisis note | " + " | ".join(f"{systems[n].risk_note_rate:.3f}" for n in names) + " |")
+        lines.append("| routine questions with crisis note | " + " | ".join(f"{systems[n].routine_note_rate:.3f}" for n in names) + " |")
+        lines.append("")
+    return lines

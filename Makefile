@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ldn-assistant ingest --wait 60 || [ $$? -eq 2 ]
+	$(BIN)/ldn-assistant ingest --wait 60 || [ $$? -eq 3 ]
 	$(BIN)/ldn-assistant chat
 
 ingest: $(STAMP)
@@ -36,7 +36,7 @@ test: $(STAMP) chromium
 
 # Ingest first (incremental, so quick when nothing changed): an index built by an older version is rebuilt, not refused.
 eval: $(STAMP)
-	$(BIN)/ldn-assistant ingest --wait 60 || [ $$? -eq 2 ]
+	$(BIN)/ldn-assistant ingest --wait 60 || [ $$? -eq 3 ]
 	$(BIN)/ldn-assistant eval --report-dir reports/eval
 
 bench: $(STAMP)

@@ -47,9 +47,9 @@ def cli(tmp_path_factory, embedder):
     return runner, env, corpus, first, second
 
 
-def test_ingest_names_each_skipped_file_with_its_reason_and_exits_2(cli):
+def test_ingest_names_each_skipped_file_with_its_reason_and_exits_3(cli):
     _, _, _, first, _ = cli
-    assert first.exit_code == 2, first.output
+    assert first.exit_code == 3, first.output
     errors = first.stderr.splitlines()
     assert any(line.startswith("skipped scan.txt: ") and "binary" in line for line in errors), first.stderr
     assert any(line.startswith("skipped table.xlsx: ") and "unsupported file type .xlsx" in line for line in errors)
@@ -202,7 +202,15 @@ def test_installed_script_exit_code_for_skipped_files(tmp_path):
     (corpus / "only.xlsx").write_bytes(b"PK")
     env = {**os.environ, "LDN_CORPUS_DIR": str(corpus), "LDN_INDEX_DIR": str(tmp_path / "index")}
     done = subprocess.run([str(SCRIPT), "ingest", "-q"], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
     assert "skipped only.xlsx: unsupported file type .xlsx" in done.stderr
     assert done.stdout.startswith("0 added, 0 updated, 0 removed, 0 unchanged, 1 skipped; 0 passages")
     shutil.rmtree(tmp_path / "index", ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", [["ask", "What dose?"], ["ingest", "--quiet"], ["eval", "core"]])
+def test_a_bad_setting_is_one_line_naming_the_variable(command, tmp_path):
+    result = CliRunner().invoke(main, command, env={"LDN_TOP_K": "abc", "LDN_INDEX_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "Error: bad setting LDN_TOP_K='abc': Input should be a valid integer, unable to parse string as an integer"

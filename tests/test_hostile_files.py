@@ -243,14 +243,14 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess
 
 @pytest.mark.slow
 def test_cli_ingest_exit_codes_and_messages(tmp_path):
-    """Exit 2 naming every skipped file, then 0 once the bad files are gone, 1 on failure; never a traceback."""
+    """Exit 3 naming every skipped file, then 0 once the bad files are gone, 1 on failure; never a traceback."""
     # The 300 KB line is left out here: the in-process tests cover it, and the CLI only has to report.
     corpus = write_hostile_corpus(tmp_path / "corpus", shipped=2, long=False)
     good = 2 + len(GOOD_EXTRA) - 1
     env = cli_env(corpus, tmp_path / "index", LDN_MAX_FILE_BYTES=str(MAX_BYTES))
 
     first = run_cli("ingest", "--quiet", env=env)
-    assert first.returncode == 2, first.stderr
+    assert first.returncode == 3, first.stderr
     assert "Traceback" not in first.stderr + first.stdout
     for path, word in BAD.items():
         lines = [line for line in first.stderr.splitlines() if line.startswith(f"skipped {path}: ")]

@@ -17,10 +17,20 @@ LAZY_COMMANDS = {
     "bench": ("ldn_assistant.evaluation.bench", "bench_command"),
 }
 
-EXIT_OK, EXIT_FILE_PROBLEMS, EXIT_FAILED = 0, 2, 1
+# 2 is click's code for a usage error; "ingested, but some files were skipped" must not share it.
+EXIT_OK, EXIT_FAILED, EXIT_FILE_PROBLEMS = 0, 1, 3
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        from pydantic import ValidationError
+
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:  # a bad LDN_* value: one line naming the setting, not a traceback
+            click.echo(f"Error: {settings_problem(exc)}", err=True)
+            sys.exit(EXIT_FAILED)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
 
@@ -47,10 +57,29 @@ def main() -> None:
     """
 
 
+def settings_problem(exc) -> str:
+    """A pydantic validation error of Settings as one line: which LDN_* variable, what was wrong."""
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error.get("loc", ())) or "?"
+        parts.append(f"LDN_{field.upper()}={error.get('input')!r}: {error.get('msg')}")
+    return "bad setting " + "; ".join(parts)
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _fail(settings_problem(exc))
+        raise  # unreachable: _fail exits
+
+
 def _assistant(build_if_missing: bool = True):
     from .assistant import Assistant
 
-    return Assistant.from_settings(Settings(), build_if_missing=build_if_missing)
+    return Assistant.from_settings(_settings(), build_if_missing=build_if_missing)
 
 
 def _fail(message: str) -> None:
@@ -65,7 +94,7 @@ def ingest(quiet: bool, wait: float) -> None:
     """Build or update the index from the corpus folder (LDN_CORPUS_DIR).
 
     Only new or changed documents are embedded; removed ones are deleted. Exit code 0 when every
-    file was indexed, 2 when some files were skipped (each named with its reason), 1 on failure.
+    file was indexed, 3 when some files were skipped (each named with its reason), 1 on failure, 2 for a usage error.
 
     \b
     Example:
@@ -76,7 +105,7 @@ def ingest(quiet: bool, wait: float) -> None:
     from .assistant import Assistant
     from .manifest import IngestLockedError
 
-    assistant = Assistant(Settings())
+    assistant = Assistant(_settings())
     bar = None
 
     def progress(done: int, total: int) -> None:

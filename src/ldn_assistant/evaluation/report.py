@@ -6,12 +6,15 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .metrics import SystemMetrics
 from .runner import PASS_K, CaseResult, EvalRun
 from .systems import PRODUCT
 from .thresholds import Threshold, ThresholdMiss
+
+if TYPE_CHECKING:
+    from .triage_eval import TriageReport
 
 PREVIEW_CHARS = 200
 MD_COLUMNS = (
@@ -154,6 +157,11 @@ def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
         out += _table(["category", *MD_COLUMNS], [[c, *(data["per_category"][PRODUCT][c][m] for m in MD_COLUMNS)] for c in data["categories"]])
     for plot in plots:
         out += [f"![{plot.stem}]({plot.name})", ""]
+    if "triage" in data:
+        from .triage_eval import triage_markdown
+
+        out += ["## Emergency triage (evals/triage/)", "", "Thresholds were chosen on the dev half; the locked half was never tuned on.", ""]
+        out += triage_markdown(data["triage"])
     if PRODUCT in systems:
         failures = [c for c in data["cases"] if not c["got"][PRODUCT]["passed"]]
         out += [f"## Failures of {PRODUCT} ({len(failures)} of {data['n_cases']})", "", f"Pass rule: {data['pass_rule']}.", ""]
@@ -162,11 +170,20 @@ def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_report(run: EvalRun, report_dir: str | Path, thresholds: Sequence[Threshold] = (), misses: Sequence[ThresholdMiss] = (), plots: bool = True) -> WrittenReport:
+def write_report(
+    run: EvalRun,
+    report_dir: str | Path,
+    thresholds: Sequence[Threshold] = (),
+    misses: Sequence[ThresholdMiss] = (),
+    plots: bool = True,
+    triage: "TriageReport | None" = None,
+) -> WrittenReport:
     """Write report.json, report.md and (unless plots=False) the PNG plots; returns their paths."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     data = report_data(run, thresholds, misses)
+    if triage is not None:
+        data["triage"] = triage.to_dict()
     images: tuple[Path, ...] = ()
     if plots:
         from .plots import write_plots

@@ -225,10 +225,17 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     type=click.Choice(SYSTEM_NAMES),
     help="Run only these systems (repeatable). Default: all four.",
 )
+@click.option("--no-triage", is_flag=True, help="Skip the emergency-triage suite in evals/triage/ (dev and locked halves).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @scifact_options
 def eval_command(
-    suites: tuple[str, ...], report_dir: Path, fail_under: tuple[str, ...], systems: tuple[str, ...], quiet: bool, scifact: ScifactArgs | None = None
+    suites: tuple[str, ...],
+    report_dir: Path,
+    fail_under: tuple[str, ...],
+    systems: tuple[str, ...],
+    no_triage: bool,
+    quiet: bool,
+    scifact: ScifactArgs | None = None,
 ) -> None:
     """Run golden suites through the assistant and its baselines; write a report with tables and plots.
 
@@ -280,9 +287,18 @@ def eval_command(
 
     from .report import write_report
 
-    written = write_report(run, report_dir, thresholds=thresholds, misses=misses)
+    triage = None
+    if not no_triage and (DEFAULT_SUITES_DIR / "triage").is_dir():
+        from .triage_eval import TRIAGE_DIR, run_triage
+
+        say("running the triage suite (evals/triage/: dev and locked halves)")
+        triage = run_triage(assistant, TRIAGE_DIR)
+    written = write_report(run, report_dir, thresholds=thresholds, misses=misses, triage=triage)
     for line in summary_lines(metrics):
         click.echo(line)
+    if triage is not None:
+        for half, systems in triage.halves.items():
+            click.echo(f"triage {half}: " + "; ".join(f"{n} recall {m.recall:.3f} false alarms {m.false_alarm_rate:.3f}" for n, m in systems.items()))
     click.echo(f"{len(run.cases)} cases x {len(run.systems)} systems in {run.seconds:.1f}s; report: {written.markdown}")
     if misses:
         for miss in misses:

@@ -147,18 +147,24 @@ def run_triage(assistant: "Assistant", folder: Path = TRIAGE_DIR, halves: tuple[
     return TriageReport(assistant.profile.to_dict(), results)
 
 
-def triage_markdown(report: TriageReport) -> list[str]:
-    """Tables for report.md and docs/eval.md: per category recall, false alarms, soft tier."""
-    lines = [f"Profile {report.profile.get('name')} {report.profile.get('version')} ({report.profile.get('digest')}).", ""]
-    for half, systems in report.halves.items():
+def triage_markdown(data: dict) -> list[str]:
+    """Tables for report.md and docs/eval.md from TriageReport.to_dict(): recall per category, false
+    alarms and the soft tier, one table per half, the systems side by side."""
+    profile = data["profile"]
+    lines = [f"Profile `{profile.get('name')}` {profile.get('version')} (digest {profile.get('digest')}).", ""]
+    for half, systems in data["halves"].items():
         names = list(systems)
+        first = systems[names[0]]
         lines += [f"**{half} half**", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        first = next(iter(systems.values()))
-        lines.append(f"| emergency recall (n={first.emergencies}) | " + " | ".join(f"{systems[n].recall:.3f}" for n in names) + " |")
-        for cat in first.recall_by_category:
-            lines.append(f"| &nbsp; {cat} | " + " | ".join(f"{systems[n].recall_by_category[cat]:.3f}" for n in names) + " |")
-        lines.append(f"| false alarms (n={first.non_emergencies}) | " + " | ".join(f"{systems[n].false_alarm_rate:.3f}" for n in names) + " |")
-        lines.append("| risk questions with crisis note | " + " | ".join(f"{systems[n].risk_note_rate:.3f}" for n in names) + " |")
-        lines.append("| routine questions with crisis note | " + " | ".join(f"{systems[n].routine_note_rate:.3f}" for n in names) + " |")
+
+        def row(label: str, values: list[float]) -> str:
+            return f"| {label} | " + " | ".join(f"{v:.3f}" for v in values) + " |"
+
+        lines.append(row(f"emergency recall (n={first['emergencies']})", [systems[n]["recall"] for n in names]))
+        for cat in first["recall_by_category"]:
+            lines.append(row(f"recall: {cat}", [systems[n]["recall_by_category"][cat] for n in names]))
+        lines.append(row(f"false alarms (n={first['non_emergencies']})", [systems[n]["false_alarm_rate"] for n in names]))
+        lines.append(row("risk messages given the crisis note or flagged", [systems[n]["risk_note_rate"] for n in names]))
+        lines.append(row("routine messages given the crisis note or flagged", [systems[n]["routine_note_rate"] for n in names]))
         lines.append("")
     return lines

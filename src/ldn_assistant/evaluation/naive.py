@@ -54,8 +54,11 @@ class NaiveLangChainRAG:
         # A fresh collection name: in-memory clients in one process share their collections.
         self._collection = f"naive-langchain-{uuid.uuid4().hex[:12]}"
         self.store = Chroma(collection_name=self._collection, embedding_function=embeddings_adapter(embedder), client=self._client)
-        if docs:
-            self.store.add_documents(docs)
+        # Chroma refuses one upsert larger than its max batch size (5,461 in chromadb 1.5), which a
+        # corpus of a few thousand documents exceeds; add the chunks in batches it accepts.
+        batch = self._client.get_max_batch_size()
+        for begin in range(0, len(docs), batch):
+            self.store.add_documents(docs[begin : begin + batch])
 
     def answer(self, question: str) -> SystemAnswer:
         docs = self.store.similarity_search(question, k=self.k)

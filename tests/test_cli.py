@@ -184,7 +184,7 @@ def test_installed_script_runs_sources_and_ask(cli):
     done = subprocess.run([str(SCRIPT), "sources", "--json"], env=full_env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 5
-    # An off-topic question is answered by triage, before any model work: a quick real end-to-end run.
+    # An off-topic question ends at triage and scope, before retrieval: a real end-to-end run.
     done = subprocess.run(
         [str(SCRIPT), "ask", "What is the capital of France?", "--json"], env=full_env, capture_output=True, text=True, timeout=300
     )

@@ -19,18 +19,21 @@ from ldn_assistant.evaluation.thresholds import check_thresholds, parse_threshol
 
 CORE = Path(__file__).resolve().parents[1] / "evals" / "core.jsonl"
 
-# Product (ldn-assistant) thresholds on evals/core.jsonl. Set 2026-11-22 a little under what it reached
-# then (22:43 run of `ldn-assistant eval`): hit@1 0.770, hit@3 0.931, hit@5 0.943, mrr@10 0.849, ndcg@10 0.67,
-# status and abstention 1.0.
+# Product (ldn-assistant) thresholds on evals/core.jsonl. Reset 2026-11-23 when the hand-written
+# expansions, anchor and topic lists fitted to the seed documents and to these very questions were
+# removed (issue 15): they had bought core its 0.770/0.931 (hit@1/hit@3) and holdout 0.763/0.895; the
+# methods that replaced them reach core 0.701/0.828, hit@5 0.862, mrr@10 0.766, ndcg@10 0.608, status
+# 0.962, abstention precision 0.977 and recall 0.913, and 0.708/0.831 on the never-tuned unseen suite
+# (docs/eval.md). Set a little under those; raise them as methods improve.
 CORE_THRESHOLDS = (
-    "hit@1=0.76",
-    "hit@3=0.87",
-    "hit@5=0.89",
-    "mrr@10=0.82",
-    "ndcg@10=0.64",
-    "status_accuracy=0.98",
+    "hit@1=0.68",
+    "hit@3=0.80",
+    "hit@5=0.84",
+    "mrr@10=0.74",
+    "ndcg@10=0.58",
+    "status_accuracy=0.94",
     "abstention_precision=0.95",
-    "abstention_recall=0.95",
+    "abstention_recall=0.88",
     "disclaimer_rate=1.0",
     "verbatim_rate=1.0",
     "citation_rate=1.0",

@@ -60,28 +60,39 @@ class EvidenceGate:
         # Words the neighbour test compares with: the corpus's content words, embedded on first need.
         self._neighbour_words = sorted(w for w in lexical.surface_counts if len(w) >= 4 and w.isalpha() and w not in STOPWORDS)
         self._neighbour_vectors: np.ndarray | None = None
+        self._neighbours: dict[str, bool] = {}  # word -> has a corpus neighbour (bounded: see _prefetch)
         self.min_dense = min_dense
-        self.known = lru_cache(maxsize=8192)(self._known)
+        self.known_lexically = lru_cache(maxsize=8192)(self._known_lexically)
 
-    def _known(self, word: str) -> bool:
-        """Is this word (or its abbreviation's meaning, or a near spelling) something the sources use?"""
+    def known(self, word: str) -> bool:
+        """Is this word (its stem, its abbreviation's meaning, a near spelling or a near synonym) one the sources use?"""
+        if self.known_lexically(word):
+            return True
+        self._prefetch([word])
+        return self._neighbours.get(word, False)
+
+    def _known_lexically(self, word: str) -> bool:
         if stem(word) in self.vocabulary or word in self.profile.subject_names:
             return True
         meaning = self.profile.abbreviations.get(word)
         if meaning and any(stem(w) in self.vocabulary for w in words(meaning) if w not in STOPWORDS):
             return True
-        if len(word) >= 6 and process.extractOne(word, self._surface, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF):
-            return True
-        return self._has_neighbour(word)
+        return bool(len(word) >= 6 and process.extractOne(word, self._surface, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF))
 
-    def _has_neighbour(self, word: str) -> bool:
-        """Does the corpus use a word the embedder places next to this one?"""
+    def _prefetch(self, candidates: list[str]) -> None:
+        """Decide, in one encoder batch, which words have a near synonym among the corpus's words."""
+        todo = [w for w in dict.fromkeys(candidates) if w not in self._neighbours]
+        if not todo:
+            return
         if self.embedder is None or not self._neighbour_words:
-            return False
+            self._neighbours.update({w: False for w in todo})
+            return
         if self._neighbour_vectors is None:
             self._neighbour_vectors = np.asarray(self.embedder.embed_documents(self._neighbour_words))
-        vector = np.asarray(self.embedder.embed_query(word))
-        return bool((self._neighbour_vectors @ vector).max() >= _NEIGHBOUR_COSINE)
+        best = (np.asarray(self.embedder.embed_documents(todo)) @ self._neighbour_vectors.T).max(axis=1)
+        if len(self._neighbours) > 50_000:  # a long-running server sees endless new words
+            self._neighbours.clear()
+        self._neighbours.update({w: bool(b >= _NEIGHBOUR_COSINE) for w, b in zip(todo, best)})
 
     def specificity(self, word: str) -> str:
         """'subject': names a subject of its own (a clinical word, a special population, a drug), so passages
@@ -97,6 +108,7 @@ class EvidenceGate:
         asked = " ".join(_QUESTION_SENTENCE.findall(question)) or question
         focus = [w for w in words(asked) if w not in STOPWORDS and not w[0].isdigit() and len(w) > 2]
         kinds = {w: self.specificity(w) for w in focus}
+        self._prefetch([w for w in focus if kinds[w] and not self.known_lexically(w)])
         unknown = tuple(dict.fromkeys(w for w in focus if kinds[w] == "subject" and not self.known(w)))
         if _CHILD_AGE.search(question):
             unknown += ("a child",)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # Sentence ends and line breaks: long stories are read a sentence at a time.
 _SENTENCES = re.compile(r"[^.!?\n;]+[.!?;]*")
 _MIN_SENTENCE_CHARS = 12  # "ok." and "thanks!" carry nothing to compare
+CUE_REACH = 30  # characters before a match in which a negation or condition counts (about five words)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class PatternLayer:
     def _not_now(self, sentence: str, match: re.Match[str]) -> bool:
         """Is this match framed as a question about a risk, a past event, a negation or a condition?"""
         cue = self.rules.cue_before_match
-        if cue is not None and cue.search(sentence[: match.start()]):
+        # A negation or condition governs the few words before a match, not a whole sentence:
+        # "I'm not going to need it much longer, I've decided to end things" is not negated.
+        if cue is not None and cue.search(sentence[max(0, match.start() - CUE_REACH) : match.start()]):
             return True
         return any(p.search(sentence) for p in self.rules.not_now)
 

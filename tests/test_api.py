@@ -13,7 +13,7 @@ from ldn_assistant.index import Index
 
 pytestmark = pytest.mark.slow
 
-ANSWER_KEYS = {"question", "status", "notice", "passages", "disclaimers", "markdown"}
+ANSWER_KEYS = {"question", "status", "notice", "crisis_note", "passages", "disclaimers", "markdown"}
 PASSAGE_TYPES = {
     "rank": int,
     "text": str,
@@ -53,6 +53,7 @@ def test_to_dict_has_exactly_the_documented_keys_and_types(answers, i):
     assert isinstance(data["question"], str)
     assert isinstance(data["status"], str)
     assert data["notice"] is None or isinstance(data["notice"], str)
+    assert data["crisis_note"] is None or isinstance(data["crisis_note"], str)
     assert isinstance(data["disclaimers"], list) and all(isinstance(d, str) for d in data["disclaimers"])
     assert isinstance(data["markdown"], str) and data["markdown"]
     assert isinstance(data["passages"], list)

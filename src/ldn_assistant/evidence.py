@@ -42,6 +42,19 @@ _SPECIFIC_ZIPF = 3.5
 _FUZZY_CUTOFF = 88.0  # a misspelling of a word the sources use ('fibromyalga'); shorter words collide
 
 
+_WORD_VECTORS: dict[tuple[str, int], np.ndarray] = {}
+
+
+def _word_vectors(embedder: Embedder, vocabulary: tuple[str, ...]) -> np.ndarray:
+    """The corpus words' vectors, shared by every gate in the process over the same corpus and model."""
+    key = (embedder.name, hash(vocabulary))
+    if key not in _WORD_VECTORS:
+        if len(_WORD_VECTORS) > 8:  # a process that opens many corpora keeps only the latest few
+            _WORD_VECTORS.clear()
+        _WORD_VECTORS[key] = np.asarray(embedder.embed_documents(list(vocabulary)))
+    return _WORD_VECTORS[key]
+
+
 @dataclass(frozen=True)
 class EvidenceVerdict:
     answerable: bool
@@ -88,7 +101,7 @@ class EvidenceGate:
             self._neighbours.update({w: False for w in todo})
             return
         if self._neighbour_vectors is None:
-            self._neighbour_vectors = np.asarray(self.embedder.embed_documents(self._neighbour_words))
+            self._neighbour_vectors = _word_vectors(self.embedder, tuple(self._neighbour_words))
         best = (np.asarray(self.embedder.embed_documents(todo)) @ self._neighbour_vectors.T).max(axis=1)
         if len(self._neighbours) > 50_000:  # a long-running server sees endless new words
             self._neighbours.clear()

@@ -19,6 +19,7 @@ answer with the crisis note on top.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -107,6 +108,10 @@ class PatternLayer:
         return any(p.search(text) for p in self.rules.risk)
 
 
+_TRAINED: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, float]] = {}
+_TRAINED_LOCK = threading.Lock()
+
+
 class SemanticLayer:
     """Layer 2: a linear classifier over sentence embeddings, trained on the exemplar bank at first use.
 
@@ -127,10 +132,17 @@ class SemanticLayer:
 
     def _trained(self) -> tuple[np.ndarray, np.ndarray, float]:
         if self._model is None:
-            vectors = np.asarray(self.embedder.embed_documents(self._emergency_texts + self._contrast_texts), dtype=np.float64)
-            labels = np.r_[np.ones(len(self._emergency_texts)), np.zeros(len(self._contrast_texts))]
-            weights, bias = train_logistic(vectors, labels, self.semantic.l2)
-            self._model = (vectors[: len(self._emergency_texts)], weights, bias)
+            # Shared by every Assistant in the process with the same model and bank: training embeds
+            # about a thousand exemplars, which an app opening several indexes should pay once.
+            key = (self.embedder.name, hash((tuple(self._emergency_texts), tuple(self._contrast_texts), self.semantic.l2)))
+            with _TRAINED_LOCK:
+                if key not in _TRAINED:
+                    texts = self._emergency_texts + self._contrast_texts
+                    vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float64)
+                    labels = np.r_[np.ones(len(self._emergency_texts)), np.zeros(len(self._contrast_texts))]
+                    weights, bias = train_logistic(vectors, labels, self.semantic.l2)
+                    _TRAINED[key] = (vectors[: len(self._emergency_texts)], weights, bias)
+                self._model = _TRAINED[key]
         return self._model
 
     def warm_up(self) -> None:

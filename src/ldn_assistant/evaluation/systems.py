@@ -22,7 +22,7 @@ BM25_ONLY = "bm25-only"
 SYSTEM_NAMES: tuple[str, ...] = (PRODUCT, NAIVE, DENSE_ONLY, BM25_ONLY)
 
 DESCRIPTIONS = {
-    PRODUCT: "the product: Assistant.ask (validation, triage, lexicon expansion, hybrid dense + BM25 retrieval, evidence gate)",
+    PRODUCT: "the product: Assistant.ask (validation, layered triage, profile glosses, hybrid dense + BM25 retrieval, evidence gate)",
     NAIVE: "LangChain baseline: RecursiveCharacterTextSplitter (1000/200) + Chroma, dense top k, always answers, no disclaimers",
     DENSE_ONLY: "ablation: the product with the BM25 side switched off (lexical_weight=0); same triage and evidence gate",
     BM25_ONLY: "ablation: the product with the dense side switched off (dense_weight=0); same triage and evidence gate",

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import re
 
-
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
+from ..safety import _rx  # the same alternation builder the instruction check uses
 
 _EMERGENCY = _rx(
     r"\b(not|isn'?t|is not|stopped|hardly|barely) breathing\b",

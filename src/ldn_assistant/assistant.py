@@ -16,7 +16,7 @@ from .domains import DomainProfile, load_profile
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
-from .retrieval import HybridRetriever
+from .retrieval import DocumentContext, HybridRetriever
 from .safety import QuestionError, asks_to_steer, clean_question
 from .scope import ScopeModel
 from .settings import Settings
@@ -82,6 +82,7 @@ class Assistant:
                 lexical_weight=self.settings.lexical_weight,
                 fusion=self.settings.fusion,
                 rrf_k=self.settings.rrf_k,
+                document_context=DocumentContext(self.settings.document_dense_weight, self.settings.document_lexical_weight),
             )
         return self._retriever
 

@@ -196,9 +196,26 @@ def test_the_evidence_status_follows_the_corpus_after_an_ingest(tmp_path, assist
     assert CorpusBasis.from_dict(manifest["basis"]).describe() in text  # filled in at ingest
 
 
+@pytest.mark.slow
+def test_exports_for_the_record_carry_the_notes_tags_and_evidence_status(assistant):
+    from ldn_assistant.ui.conversation import Turn, conversation_json, conversation_markdown
+
+    answer = assistant.ask(INTRODUCED)
+    turns = [Turn(INTRODUCED, INTRODUCED, answer)]
+    markdown = conversation_markdown(turns)
+    assert escape_markdown(answer.conflicts[0].note) in markdown and "`Source A · " in markdown
+    assert answer.evidence_status in markdown
+    record = json.loads(conversation_json(turns))["turns"][0]["answer"]
+    assert record["conflicts"] == [c.to_dict() for c in answer.conflicts]
+    assert record["evidence_status"] == answer.evidence_status
+
+
 def test_the_profile_writes_the_text_once_and_the_corpus_part_is_filled_in():
+    from ldn_assistant.safety import EVIDENCE_STATUS_TEMPLATE
+
     profile = load_profile("ldn")
     template = profile.texts["evidence_status"]
+    assert template == EVIDENCE_STATUS_TEMPLATE
     assert template.count("{corpus}") == 1
     assert profile.evidence_status("3 documents") == template.replace("{corpus}", "3 documents")
     assert UNKNOWN_CORPUS in profile.evidence_status(UNKNOWN_CORPUS)

@@ -76,8 +76,10 @@ LIMITS = """\
   every quote, and the source itself, before relying on one.
 - **Emergency checks can miss.** The check is built to err towards a false alarm, but it does not
   catch every way of describing an emergency (recall above). It is no substitute for triage by a person.
-- **Disagreement notes are automatic.** They compare stated numbers and dates only; a disagreement in
-  words ("effective" against "no better than placebo") gets no note.
+- **Disagreement notes are automatic.** They compare stated numbers and dates only, and can be wrong:
+  on a question that asks for two dates at once, a note can mix two events. A value stated only more
+  loosely ("the 1980s" against "1984") counts as different. A disagreement in words ("effective"
+  against "no better than placebo") gets no note.
 - **English only.** Questions and sources in other languages are not understood.
 - **No patient record.** It cannot take a patient's age, weight, conditions, other medicines or
   allergies into account.

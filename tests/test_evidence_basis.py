@@ -277,3 +277,18 @@ def test_about_command_prints_the_page(assistant, tmp_path):
     assert result.stdout.strip() == assistant.about(tmp_path / "eval" / "report.json").strip()
     help_text = runner.invoke(main, ["about", "--help"]).stdout
     assert "Example" in help_text and "ldn-assistant about" in help_text
+
+
+@pytest.mark.slow
+def test_ask_command_shows_the_conflict_note_in_text_and_json(assistant):
+    from ldn_assistant.cli import main
+
+    settings = assistant.settings
+    runner = CliRunner(env={"LDN_CORPUS_DIR": str(settings.corpus_dir), "LDN_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1"})
+    expected = assistant.ask(INTRODUCED)
+    text = runner.invoke(main, ["ask", INTRODUCED])
+    assert text.exit_code == 0, text.output
+    assert "**Where the sources differ**" in text.stdout and escape_markdown(expected.conflicts[0].note) in text.stdout
+    assert expected.evidence_status in text.stdout
+    data = json.loads(runner.invoke(main, ["ask", INTRODUCED, "--json"]).stdout)
+    assert data["conflicts"] == [c.to_dict() for c in expected.conflicts]

@@ -12,6 +12,8 @@ import pytest
 from ldn_assistant.safety import FDA_STATUS, OPIOID_WARNING
 
 from conftest import ROOT, copy_corpus
+from test_evidence_basis import INTRODUCED
+from test_evidence_basis import _report as write_eval_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -59,7 +61,9 @@ def served(tmp_path_factory, embedder, assistant):
     meta = {"title": MARKUP_TITLE, "publisher": "Test <i>outlet</i>", "date": "2025-01-01", "kind": "test document"}
     (corpus / "zz_markup_bulletin.txt.meta.json").write_text(json.dumps(meta), encoding="utf-8")
     shutil.copytree(assistant.settings.index_dir, base / "index")
-    settings = Settings(corpus_dir=corpus, index_dir=base / "index", ui_eval_report=base / "no-report.json")
+    # An eval report beside the app (reports/eval/ and reports/scifact/, as the runners lay them out).
+    report = write_eval_report(base / "reports" / "eval" / "report.json")
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index", ui_eval_report=report)
     app_assistant = Assistant(settings, embedder=embedder)
     report = app_assistant.ingest()
     assert report.added == ("zz_markup_bulletin.txt",), report
@@ -200,3 +204,44 @@ def test_logins_are_enforced(served):
         assert answer["status"] == "answered"
     finally:
         demo.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium); `make chromium` installs it")
+def test_evidence_basis_in_a_real_browser(served):
+    """Issue 11 on the page: the evidence status in the banner, a conflict note and source tags on an
+    answer, and the About tab with intended use, dated sources, live validation figures and the
+    automation-bias statement."""
+    from playwright.sync_api import sync_playwright
+
+    assistant, url = served
+    expected = assistant.answer(INTRODUCED)
+    assert expected.conflicts
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector("#ldn-question textarea")
+            assert assistant.evidence_status in page.inner_text("#ldn-disclaimers")
+
+            reply = " ".join(_ask(page, INTRODUCED, 0).split())
+            assert "Where the sources differ" in reply and expected.conflicts[0].note in reply
+            first = expected.passages[0]
+            assert f"Source A · {first.kind} · {first.date or 'date not stated'}" in reply
+            assert assistant.evidence_status in reply
+
+            page.get_by_role("tab", name="About").click()
+            page.wait_for_function("document.querySelector('#ldn-about') && document.querySelector('#ldn-about').innerText.includes('Validation')", timeout=10_000)
+            about = page.inner_text("#ldn-about")
+            for heading in ("Intended use and users", "What goes in", "How an answer is made", "Data sources", "Known limits", "Do not rely on it because it is software"):
+                assert heading in about
+            assert "2024-11-10" in about and "2022-12-09" in about and "physician blog" in about
+            assert "83%" in about and "88% of 189" in about and "0.720" in about  # from the report files
+            # Live: a new report shows on the next page load, without a restart.
+            write_eval_report(assistant.settings.ui_eval_report, hit3=0.9)
+            page.reload()
+            page.get_by_role("tab", name="About").click()
+            page.wait_for_function("document.querySelector('#ldn-about') && document.querySelector('#ldn-about').innerText.includes('90%')", timeout=10_000)
+        finally:
+            browser.close()

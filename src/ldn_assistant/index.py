@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from .basis import CorpusBasis
 from .corpus import scan_corpus
 from .embeddings import Embedder
 from .lexical import BM25Index
@@ -154,6 +155,12 @@ class Index:
         self.vectors = store.count()
         # Vectors of an interrupted ingest may sit in the store uncommitted; fetch enough to skip them.
         self.uncommitted = max(0, self.vectors - manifest.get("vectors", self.vectors))
+
+    @cached_property
+    def basis(self) -> CorpusBasis:
+        """Kinds and dates of the indexed documents, as recorded at ingest (recomputed for an older index)."""
+        recorded = self.manifest.get("basis")
+        return CorpusBasis.from_dict(recorded) if recorded else CorpusBasis.from_sources(self.snapshot.sources.values())
 
     @staticmethod
     def exists(settings: Settings) -> bool:
@@ -299,6 +306,8 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
             "sources": {s.source_id: {"content_hash": s.content_hash} for s in sources.values()},
             "passages": len(passages),
             "vectors": len(live_units),
+            # Kinds and dates of the documents, for the evidence-status text and the About page.
+            "basis": CorpusBasis.from_sources(sources.values()).to_dict(),
         }
         write_json_atomic(index_dir / MANIFEST, manifest)
 

@@ -1,4 +1,5 @@
-"""Answer -> Markdown: numbered quotes, a source list, and the fixed disclaimers."""
+"""Answer -> Markdown: where the sources differ, numbered quotes tagged with their source, a source list,
+and the fixed disclaimers with the evidence status."""
 
 from __future__ import annotations
 
@@ -47,13 +48,32 @@ def short_citation(p: "CitedPassage") -> str:
     return ", ".join(parts)
 
 
+def source_letters(passages: "tuple[CitedPassage, ...]") -> dict[str, str]:
+    """A letter per source, in order of first quote: quotes from one source share a letter."""
+    letters: dict[str, str] = {}
+    for p in passages:
+        if p.source_id not in letters:
+            n = len(letters)
+            letters[p.source_id] = chr(ord("A") + n) if n < 26 else f"S{n + 1}"
+    return letters
+
+
+def source_tag(p: "CitedPassage", letter: str) -> str:
+    """The badge under a quote's number: which source (by letter), its kind and its date."""
+    parts = [f"Source {letter}", p.kind or "kind not stated", p.date or "date not stated"]
+    # A code span shows its text literally (nothing in it is Markdown or HTML); only a backtick could end it.
+    return "`" + " · ".join(" ".join(v.replace("`", "'").split()) for v in parts) + "`"
+
+
 def _quote(text: str) -> str:
     return "\n".join("> " + (escape_markdown(line) if line.strip() else "") for line in text.splitlines())
 
 
 def answer_markdown(answer: "Answer") -> str:
     blocks: list[str] = [f"**{STATUS_LABELS.get(answer.status, answer.status)}**"]
-    disclaimers = "\n".join(f"- {d}" for d in answer.disclaimers)
+    # The evidence status stands among the fixed disclaimers: what kind of evidence the quotes are.
+    always = [*answer.disclaimers, *([answer.evidence_status] if answer.evidence_status else [])]
+    disclaimers = "\n".join(f"- {d}" for d in always)
     if answer.crisis_note:  # the soft tier: crisis resources before anything else
         blocks.append(f"**{answer.crisis_note}**")
     if answer.status == "emergency" and answer.notice:
@@ -62,9 +82,12 @@ def answer_markdown(answer: "Answer") -> str:
         blocks.append(f"**{OPIOID_HEADING}**\n\n{disclaimers}")
     if answer.notice and answer.status != "emergency":
         blocks.append(answer.notice)
+    if answer.conflicts:  # before the quotes, so they are read knowing the sources disagree
+        blocks.append("**Where the sources differ**\n\n" + "\n".join(f"- {escape_markdown(c.note)}" for c in answer.conflicts))
     # Each quote carries its citation right under it, so the reader never scrolls to learn who said it.
+    letters = source_letters(answer.passages)
     for p in answer.passages:
-        blocks.append(f"**[{p.rank}]**\n{_quote(p.text)}\n\n— {short_citation(p)}")
+        blocks.append(f"**[{p.rank}]** {source_tag(p, letters[p.source_id])}\n{_quote(p.text)}\n\n— {short_citation(p)}")
     if answer.passages:
         lines = [f"[{p.rank}] {citation_line(p)}" for p in answer.passages]
         blocks.append("**Sources**\n\n" + "\n".join(f"- {line}" for line in lines))

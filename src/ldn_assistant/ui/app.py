@@ -14,7 +14,6 @@ import gradio as gr  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..safety import FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING  # noqa: E402
 from . import session  # noqa: E402
-from .about import about_markdown  # noqa: E402
 from .conversation import Turn, conversation_json, conversation_markdown  # noqa: E402
 from .source_view import inert, placeholder_html  # noqa: E402
 from .theme import CSS, PAGE_JS  # noqa: E402
@@ -44,9 +43,11 @@ def header_html() -> str:
     )
 
 
-def disclaimers_html() -> str:
+def disclaimers_html(evidence_status: str | None = None) -> str:
     """The fixed disclaimers, always on the page (they also come with every answer)."""
     boxes = [("ldn-warn-opioid", OPIOID_WARNING), ("ldn-warn-fda", FDA_STATUS), ("ldn-warn-advice", NOT_MEDICAL_ADVICE)]
+    if evidence_status:  # what kind of sources these are, named from the index
+        boxes.append(("ldn-warn-evidence", evidence_status))
     inner = "".join(f"<div class='ldn-warn {cls}'><p>{inert(text)}</p></div>" for cls, text in boxes)
     return f"<section class='ldn-disclaimers' aria-label='Warnings'>{inner}</section>"
 
@@ -89,12 +90,12 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
 
     def about_page() -> str:
         # Read on every page load, so a new eval report shows without a restart.
-        return about_markdown(assistant.sources(), settings.ui_eval_report, settings.embedding_model, __version__)
+        return assistant.about(settings.ui_eval_report)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
         gr.HTML(header_html(), js_on_load=None, elem_id="ldn-header")
-        gr.HTML(disclaimers_html(), js_on_load=None, elem_id="ldn-disclaimers")
+        gr.HTML(disclaimers_html(assistant.evidence_status), js_on_load=None, elem_id="ldn-disclaimers")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):

@@ -12,6 +12,8 @@ CSS = """
 .ldn-warn-opioid { background: #fff8eb; border-left: 4px solid #c27c0e; }
 .ldn-warn-fda { background: #eef4fb; border-left: 4px solid #2f6db3; }
 .ldn-warn-advice { background: #f3f5f7; border-left: 4px solid #7a8694; }
+.ldn-warn-evidence { grid-column: 1 / -1; background: #f6f3fb; border-left: 4px solid #6b4fa3; }
+#ldn-chat .bot-row p > code { font-size: 0.78rem; border-radius: 999px; padding: 0.05rem 0.5rem; background: #e8eef6; color: #1e3a5f; }
 @media (max-width: 900px) { .ldn-disclaimers { grid-template-columns: 1fr; } }
 #ldn-chat blockquote { border-left: 3px solid #2f6db3; background: #f7f9fc; margin: 0.3rem 0; padding: 0.35rem 0.7rem; }
 .ldn-source { font-size: 0.9rem; }

@@ -225,3 +225,17 @@ def test_shipped_passages_cover_the_body_text(shipped_passages):
     assert "Naltrexone binds to the same receptors as opioids" in joined["000_095558a08594ae67.txt"]
     assert "In a review of 47 studies of off-label use of LDN" in joined["004_902dfb8e700bca31.txt"]
     assert "In recent years I have had much success using low dose naltrexone" in joined["003_5c190079ef95231c.txt"]
+
+
+@pytest.mark.parametrize("heading", ["References", "REFERE CES", "Sorces:", "Bibliography", "Comments"])
+def test_back_matter_headings_are_known_with_a_lost_letter(heading):
+    from ldn_assistant.furniture import _is_back_matter
+
+    assert _is_back_matter(heading)
+
+
+@pytest.mark.parametrize("heading", ["Preferences", "Resources", "Conference", "Inferences", "References to dosing in trials"])
+def test_near_words_are_not_back_matter(heading):
+    from ldn_assistant.furniture import _is_back_matter
+
+    assert not _is_back_matter(heading)

@@ -26,10 +26,23 @@ _SEPARATOR_ONLY = re.compile(r"^\s*[•·▪◦*+-]?\s*[|»›/>·•]*\s*$")
 _JSON_LIKE = re.compile(r"^\s*[\[{].*[\]}]\s*$")
 # Everything after one of these headings is back matter: references, related links, the author box.
 _BACK_MATTER = re.compile(
-    r"^\s*(references?|refere\s?ces?|bibliography|works cited|sources|citations|related (posts|articles|stories|reading)|"
+    r"^\s*(references?|bibliography|works cited|sources|citations|related (posts|articles|stories|reading)|"
     r"you (may|might) also like|read next|more from|about the author|comments?|leave a (reply|comment))\s*:?\s*$",
     re.IGNORECASE,
 )
+# One-word back-matter headings, matched on their letters with one letter lost: text taken from a web
+# page or PDF often drops or splits a letter ("REFERE CES"). Only a lost letter counts, not any near
+# word: "Preferences" is as near to "references" by edit ratio, and is a different heading.
+_BACK_MATTER_WORDS = ("references", "bibliography", "sources", "citations", "comments")
+
+
+def _is_back_matter(line: str) -> bool:
+    if _BACK_MATTER.match(line):
+        return True
+    if len(line.split()) > 2:
+        return False
+    letters = re.sub(r"[^a-z]", "", line.lower())
+    return any(len(w) >= 7 and letters in {w[:i] + w[i + 1 :] for i in range(len(w))} for w in _BACK_MATTER_WORDS)
 _FURNITURE_LINE = re.compile(
     r"^\s*(join the conversation|share this|share on|subscribe|sign up|log ?in|skip to content|advertisement|"
     r"click here|print this|tweet|photo (courtesy|credit|by)|image (courtesy|credit|by)|read more about|"
@@ -68,7 +81,7 @@ def classify_lines(text: str) -> list[Line]:
         bullet = bool(_BULLET.match(visible))
         if back_matter:
             kind: LineKind = "furniture"
-        elif _BACK_MATTER.match(visible):
+        elif _is_back_matter(visible):
             back_matter = True
             kind = "furniture"
         elif _JSON_LIKE.match(visible) or _FURNITURE_LINE.match(visible) or _COMMENT_PROMPT.search(visible):

@@ -28,7 +28,8 @@ def _positive(value: object) -> bool:
 
 
 def test_percentile_and_spread():
-    from ldn_assistant.evaluation.bench_stats import Spread, percentile, rotated
+    from ldn_assistant.evaluation.bench_stats import Spread, rotated
+    from ldn_assistant.evaluation.percentile import percentile
 
     assert percentile([4, 1, 3, 2], 50) == 2.5
     assert percentile([10], 95) == 10

@@ -4,6 +4,7 @@ two real subprocess runs of the installed `ldn-assistant` script (paths that nee
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import re
@@ -12,11 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from ldn_assistant import Answer, safety
-from ldn_assistant.cli import LAZY_COMMANDS, main
+from ldn_assistant.cli import LAZY_COMMANDS, STDIN_QUESTION_LIMIT, main, question_from
+from ldn_assistant.cli_options import EXIT_CODE_MEANINGS, ExitCode
 
 from conftest import copy_corpus
 
@@ -194,7 +197,7 @@ def test_installed_script_runs_sources_and_ask(cli):
 
 
 def test_installed_script_exit_code_for_skipped_files(tmp_path):
-    """`ldn-assistant ingest` in a real process exits 2 when a file was skipped."""
+    """`ldn-assistant ingest` in a real process exits 3 when a file was skipped."""
     if not SCRIPT.exists():
         pytest.skip("the ldn-assistant script is not installed in this environment")
     corpus = tmp_path / "corpus"
@@ -211,6 +214,188 @@ def test_installed_script_exit_code_for_skipped_files(tmp_path):
 @pytest.mark.parametrize("command", [["ask", "What dose?"], ["ingest", "--quiet"], ["eval", "core"]])
 def test_a_bad_setting_is_one_line_naming_the_variable(command, tmp_path):
     result = CliRunner().invoke(main, command, env={"LDN_TOP_K": "abc", "LDN_INDEX_DIR": str(tmp_path)})
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.USAGE
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == "Error: bad setting LDN_TOP_K='abc': Input should be a valid integer, unable to parse string as an integer"
+
+
+# --- Settings as options, the question from standard input, exit codes ----------------------------
+
+QUESTION = "What dose of LDN is used for fibromyalgia?"
+# The exact shape of a Markdown answer: status line, numbered quotes each with its citation, the source
+# list, the disclaimers. Quote lines are "> text" or empty (a blank line inside a quote).
+ANSWER_SHAPE = re.compile(
+    r"\A\*\*Quoted from the sources\*\*\n\n"
+    r"(?P<quotes>(?:\*\*\[\d\]\*\*\n(?:> .*\n|\n)+?\n— .+\n\n)+)"
+    r"\*\*Sources\*\*\n\n(?P<sources>(?:- \[\d\] .+\n)+)\n"
+    r"\*\*Always read\*\*\n\n(?P<disclaimers>(?:- .+\n)+)\Z"
+)
+
+
+@pytest.fixture(scope="module")
+def api_answer_top_3(cli, embedder):
+    """The same question through the Python API, over the CLI's index with top_k=3: what the CLI must print."""
+    from ldn_assistant.assistant import Assistant
+    from ldn_assistant.settings import Settings
+
+    _, env, _, _, _ = cli
+    settings = Settings(corpus_dir=env["LDN_CORPUS_DIR"], index_dir=env["LDN_INDEX_DIR"], top_k=3)
+    return Assistant(settings, embedder=embedder).ask(QUESTION)
+
+
+def assert_answer_shape(stdout: str, passages: int) -> None:
+    shape = ANSWER_SHAPE.match(stdout)
+    assert shape, stdout
+    assert re.findall(r"^\*\*\[(\d)\]\*\*$", shape["quotes"], re.M) == [str(i) for i in range(1, passages + 1)]
+    assert re.findall(r"^- \[(\d)\] ", shape["sources"], re.M) == [str(i) for i in range(1, passages + 1)]
+    assert shape["disclaimers"].splitlines() == [f"- {d}" for d in safety.DISCLAIMERS]
+
+
+def test_ask_with_index_dir_and_top_k_options_prints_the_exact_answer(cli, api_answer_top_3):
+    """`ldn-assistant ask --index-dir X -k 3 "..."`: the options alone point at the index, with no LDN_* set."""
+    _, env, _, _, _ = cli
+    runner = CliRunner(env={"LDN_CORPUS_DIR": None, "LDN_INDEX_DIR": None, "LDN_TOP_K": None})
+    result = runner.invoke(main, ["ask", "--index-dir", env["LDN_INDEX_DIR"], "-k", "3", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert api_answer_top_3.status == "answered" and len(api_answer_top_3.passages) == 3
+    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert_answer_shape(result.stdout, passages=3)
+
+
+def test_an_option_wins_over_its_environment_variable(cli, api_answer_top_3):
+    runner, env, _, _, _ = cli
+    result = runner.invoke(main, ["ask", "--top-k", "3", QUESTION], env={**env, "LDN_TOP_K": "7"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout == api_answer_top_3.markdown + "\n"
+
+
+@pytest.mark.parametrize("argv", [["ask", "-k", "3", "-"], ["ask", "-k", "3"]], ids=["dash", "no-argument"])
+def test_ask_reads_a_piped_question_from_standard_input(cli, api_answer_top_3, argv):
+    runner = cli[0]
+    result = runner.invoke(main, argv, input=QUESTION + "\n")  # as `echo "..." |` sends it, with its newline
+    assert result.exit_code == 0, result.output
+    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert_answer_shape(result.stdout, passages=3)
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the ldn-assistant script is not installed in this environment")
+def test_installed_script_answers_echo_question_piped_into_ask_dash(cli, api_answer_top_3):
+    """`echo "..." | ldn-assistant ask -` in a real shell pipe."""
+    _, env, _, _, _ = cli
+    done = subprocess.run(
+        f'echo "{QUESTION}" | "{SCRIPT}" ask -k 3 -', shell=True, env={**os.environ, **env},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == api_answer_top_3.markdown + "\n"
+    assert_answer_shape(done.stdout, passages=3)
+
+
+class Terminal(io.StringIO):
+    """A standard input that is a terminal: nothing is piped."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ask_without_a_question_at_a_terminal_is_a_usage_error():
+    with pytest.raises(click.UsageError, match="give a QUESTION, or '-'"):
+        question_from(None, Terminal(""))
+    assert question_from("-", Terminal("typed, then Ctrl-D\n")) == "typed, then Ctrl-D\n"  # '-' reads even a terminal
+    assert question_from("asked", io.StringIO("ignored")) == "asked"
+
+
+def test_a_piped_question_longer_than_the_limit_is_refused_before_anything_loads(tmp_path):
+    runner = CliRunner(env={"LDN_INDEX_DIR": str(tmp_path / "index")})
+    result = runner.invoke(main, ["ask", "-"], input="x" * (STDIN_QUESTION_LIMIT + 1))
+    assert result.exit_code == ExitCode.USAGE
+    assert f"more than {STDIN_QUESTION_LIMIT:,} characters" in result.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_bad_option_value_is_one_line_naming_the_option(tmp_path):
+    result = CliRunner().invoke(main, ["ask", "-k", "99", "What dose?"], env={"LDN_INDEX_DIR": str(tmp_path)})
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.strip().splitlines() == ["Error: bad setting --top-k='99': Input should be less than or equal to 20"]
+
+
+def test_sources_takes_the_index_dir_option_over_an_empty_environment_index(cli, tmp_path):
+    runner, env, _, _, _ = cli
+    result = runner.invoke(main, ["sources", "--json", "--index-dir", env["LDN_INDEX_DIR"]], env={**env, "LDN_INDEX_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 5
+
+
+SETTING_OPTIONS_BY_COMMAND = {
+    "ingest": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--model": "LDN_EMBEDDING_MODEL", "--batch-size": "LDN_EMBEDDING_BATCH_SIZE"},
+    "ask": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL", "--domain": "LDN_DOMAIN"},
+    "sources": {"--index-dir": "LDN_INDEX_DIR", "--model": "LDN_EMBEDDING_MODEL"},
+    "eval": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL"},
+    "bench": {"--corpus-dir": "LDN_CORPUS_DIR"},
+}
+
+
+def help_text(command: str) -> str:
+    result = CliRunner().invoke(main, [command, "--help"] if command else ["--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", sorted(SETTING_OPTIONS_BY_COMMAND))
+def test_each_setting_option_shows_its_environment_variable_and_default(command):
+    from ldn_assistant.settings import Settings
+
+    # The options part (not the examples above it), its wrapped lines joined.
+    options = " ".join(help_text(command).split("\nOptions:\n", 1)[1].split())
+    for flag, variable in SETTING_OPTIONS_BY_COMMAND[command].items():
+        assert f" {flag} " in f" {options}", f"{command} --help has no {flag}"
+        its_help = options.split(f"{flag} ", 1)[1]
+        default = Settings.model_fields[variable.removeprefix("LDN_").lower()].default
+        assert its_help.split("[env var: ", 1)[1].split("]", 1)[0] == f"{variable}; default: {default}"
+
+
+@pytest.mark.parametrize("command", ["ingest", "eval", "bench"])
+def test_every_command_with_progress_has_the_one_quiet_flag(command):
+    text = help_text(command)
+    assert re.search(r"^\s+-q, --quiet\s", text, re.M), text
+    assert "--no-progress" not in text
+
+
+def test_bench_still_accepts_its_old_no_progress_spelling():
+    from ldn_assistant.evaluation.bench import bench_command
+
+    with bench_command.make_context("bench", ["--no-progress"]) as ctx:
+        assert ctx.params["quiet"] is True
+
+
+def test_exit_codes_each_have_one_meaning_listed_in_help_and_readme():
+    assert len({int(c) for c in ExitCode}) == len(ExitCode.__members__) == len(EXIT_CODE_MEANINGS)
+    assert ExitCode.USAGE == 2  # click's own code for a usage error
+    top = help_text("")  # the group's help lists them all
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for code, meaning in EXIT_CODE_MEANINGS.items():
+        assert f"{int(code)}  {meaning}" in top
+        assert f"| {int(code)} |" in readme
+    assert "3  indexed, but some files were skipped" in help_text("ingest")
+    assert "4  a --fail-under threshold was not met" in help_text("eval")
+
+
+def test_eval_settings_options_are_refused_with_the_scifact_suite(tmp_path):
+    result = CliRunner().invoke(main, ["eval", "--suite", "scifact", "--index-dir", str(tmp_path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert "--index-dir apply to the golden suites, not to --suite scifact" in result.stderr
+
+
+def test_eval_exits_4_on_a_missed_threshold_not_1(cli, tmp_path):
+    """A quality gate that is missed is not a failure to run: its own code, so CI can tell them apart."""
+    runner, env, _, _, _ = cli
+    suite = tmp_path / "one.jsonl"
+    case = {"id": "gate-001", "user_input": "What dose of LDN is used for fibromyalgia?", "category": "clinician",
+            "expected_status": "answered", "reference_contexts": ["a sentence that no document in the corpus holds"],
+            "reference_sources": []}
+    suite.write_text(json.dumps(case) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["eval", str(suite), "--system", "ldn-assistant", "--no-triage", "-q",
+                                  "--index-dir", env["LDN_INDEX_DIR"], "--report-dir", str(tmp_path / "report"),
+                                  "--fail-under", "hit@1=0.5"])
+    assert result.exit_code == ExitCode.THRESHOLD_MISSED == 4, result.output
+    assert "FAILED threshold: ldn-assistant hit@1 = 0.0000, below the required 0.5" in result.stderr

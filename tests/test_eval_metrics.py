@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from ldn_assistant.evaluation.percentile import percentile
 from ldn_assistant.evaluation.metrics import (
     CaseOutcome,
     abstention_scores,
@@ -14,7 +15,6 @@ from ldn_assistant.evaluation.metrics import (
     hit_curve,
     ndcg_at_k,
     normalize,
-    percentile,
     reciprocal_rank,
     summarize,
 )
@@ -96,7 +96,13 @@ def test_percentile_interpolates_between_ranks():
     assert percentile([40.0, 10.0, 30.0, 20.0], 50) == 25.0  # midway between 20 and 30
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 95) == pytest.approx(4.8)  # pos 3.8: 4 + 0.8 * 1
     assert percentile([7.0], 95) == 7.0
-    assert percentile([], 50) is None
+    with pytest.raises(ValueError, match="no values"):  # one percentile for eval and bench: empty input is an error
+        percentile([], 50)
+
+
+def test_latency_of_no_cases_is_reported_as_undefined_not_zero():
+    m = summarize([])
+    assert m.latency_p50_ms is None and m.latency_p95_ms is None
 
 
 def test_summarize_over_a_small_hand_made_run():

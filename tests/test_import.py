@@ -32,3 +32,14 @@ def test_the_probe_does_see_a_heavy_import():
     """Guard against a probe that cannot fail: importing the embedder's library is seen."""
     code = PROBE.replace("Settings()", "import chromadb").format(heavy=set(HEAVY))
     assert "chromadb" in run(code)
+
+
+def test_manifest_and_index_import_where_fcntl_does_not_exist():
+    """As on Windows: the ingest lock comes from filelock, so no module needs fcntl to import."""
+    code = (
+        "import json, sys\n"
+        "sys.modules['fcntl'] = None  # importing it now raises ImportError, as on an OS without it\n"
+        "import ldn_assistant.manifest, ldn_assistant.index\n"
+        "print(json.dumps(['fcntl'] if 'fcntl' in sys.modules and sys.modules['fcntl'] is not None else []))\n"
+    )
+    assert run(code) == []

@@ -6,10 +6,20 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
-from .settings import Settings
+from .cli_options import (
+    BadSettingError,
+    ExitCode,
+    command_settings,
+    exit_codes_help,
+    quiet_option,
+    setting_options,
+    settings_problem,
+)
+from .product import NAME as PRODUCT
 
 # Commands that live beside the part they drive, loaded only when called (the UI imports gradio).
 LAZY_COMMANDS = {
@@ -18,8 +28,9 @@ LAZY_COMMANDS = {
     "bench": ("ldn_assistant.evaluation.bench", "bench_command"),
 }
 
-# 2 is click's code for a usage error; "ingested, but some files were skipped" must not share it.
-EXIT_OK, EXIT_FAILED, EXIT_FILE_PROBLEMS = 0, 1, 3
+# A question on standard input is read up to this many characters: enough for any question the
+# assistant accepts (LDN_MAX_QUESTION_CHARS), without reading a whole file piped in by mistake.
+STDIN_QUESTION_LIMIT = 1_000_000
 
 
 class LazyGroup(click.Group):
@@ -28,9 +39,8 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
-        except ValidationError as exc:  # a bad LDN_* value: one line naming the setting, not a traceback
-            click.echo(f"Error: {settings_problem(exc)}", err=True)
-            sys.exit(EXIT_FAILED)
+        except ValidationError as exc:  # a command that read Settings() itself met a bad LDN_* value
+            raise BadSettingError(settings_problem(exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
@@ -42,71 +52,58 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ldn-assistant")
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=exit_codes_help(*ExitCode)
+)
+@click.version_option(package_name=PRODUCT)
 def main() -> None:
     """Answers about low dose naltrexone (LDN) for chronic pain, only as verbatim quotes from curated
     sources, each cited, with fixed safety disclaimers.
 
-    Settings come from LDN_* environment variables (see README).
+    Settings come from LDN_* environment variables (see README); the ones a command uses can also be
+    given as its options (`ldn-assistant ask --help` lists them with their variables).
 
     \b
     Examples:
       ldn-assistant ingest
       ldn-assistant ask "Is LDN FDA approved for chronic pain?"
+      echo "Is LDN FDA approved for chronic pain?" | ldn-assistant ask -
       ldn-assistant chat
     """
-
-
-def settings_problem(exc) -> str:
-    """A pydantic validation error of Settings as one line: which LDN_* variable, what was wrong."""
-    parts = []
-    for error in exc.errors():
-        field = ".".join(str(p) for p in error.get("loc", ())) or "?"
-        parts.append(f"LDN_{field.upper()}={error.get('input')!r}: {error.get('msg')}")
-    return "bad setting " + "; ".join(parts)
-
-
-def _settings() -> Settings:
-    from pydantic import ValidationError
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        _fail(settings_problem(exc))
-        raise  # unreachable: _fail exits
 
 
 def _assistant(build_if_missing: bool = True):
     from .assistant import Assistant
 
-    return Assistant.from_settings(_settings(), build_if_missing=build_if_missing)
+    return Assistant.from_settings(command_settings(), build_if_missing=build_if_missing)
 
 
 def _fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
-    sys.exit(EXIT_FAILED)
+    sys.exit(ExitCode.FAILED)
 
 
-@main.command()
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@main.command(epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.FILES_SKIPPED))
+@setting_options("corpus_dir", "index_dir", "embedding_model", "embedding_batch_size")
+@quiet_option()
 @click.option("--wait", default=0.0, show_default=True, help="Seconds to wait for another running ingest.")
 def ingest(quiet: bool, wait: float) -> None:
-    """Build or update the index from the corpus folder (LDN_CORPUS_DIR).
+    """Build or update the index from the corpus folder.
 
-    Only new or changed documents are embedded; removed ones are deleted. Exit code 0 when every
-    file was indexed, 3 when some files were skipped (each named with its reason), 1 on failure, 2 for a usage error.
+    Only new or changed documents are embedded; removed ones are deleted. A file that cannot be
+    used is named on standard error with its reason, and any version of it indexed before is kept.
 
     \b
-    Example:
-      LDN_CORPUS_DIR=./corpus ldn-assistant ingest
+    Examples:
+      ldn-assistant ingest --corpus-dir ./corpus --index-dir ./index
+      LDN_CORPUS_DIR=./corpus ldn-assistant ingest -q
     """
     from tqdm import tqdm
 
     from .assistant import Assistant
     from .manifest import IngestLockedError
 
-    assistant = Assistant(_settings())
+    assistant = Assistant(command_settings())
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -131,24 +128,42 @@ def ingest(quiet: bool, wait: float) -> None:
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
         f"{report.passages} passages ({report.passages_embedded} embedded) in {report.seconds:.1f}s"
     )
-    sys.exit(EXIT_FILE_PROBLEMS if report.skipped else EXIT_OK)
+    sys.exit(ExitCode.FILES_SKIPPED if report.skipped else ExitCode.OK)
 
 
-@main.command()
-@click.argument("question")
+def question_from(argument: str | None, stdin: TextIO) -> str:
+    """The question: the argument, or standard input when the argument is '-' or missing under a pipe."""
+    if argument is not None and argument != "-":
+        return argument
+    if argument is None and stdin.isatty():
+        raise click.UsageError("give a QUESTION, or '-' to read it from standard input")
+    text = stdin.read(STDIN_QUESTION_LIMIT + 1)
+    if len(text) > STDIN_QUESTION_LIMIT:
+        raise click.UsageError(f"standard input holds more than {STDIN_QUESTION_LIMIT:,} characters; a question is far shorter")
+    return text
+
+
+@main.command(epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE))
+@click.argument("question", required=False)
+@setting_options("index_dir", "corpus_dir", "top_k", "embedding_model", "domain")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (Answer.to_dict()).")
-def ask(question: str, as_json: bool) -> None:
-    """Ask one question; prints the quoted passages, their sources and the disclaimers.
+def ask(question: str | None, as_json: bool) -> None:
+    """Ask one QUESTION; prints the quoted passages, their sources and the disclaimers.
+
+    QUESTION '-', or no QUESTION with a pipe, reads the question from standard input. Without an
+    index, one is built from the corpus folder first.
 
     \b
     Examples:
       ldn-assistant ask "What dose of LDN is used for fibromyalgia?"
-      ldn-assistant ask "Can I take LDN with tramadol?" --json
+      ldn-assistant ask --index-dir ./index -k 3 "Can I take LDN with tramadol?" --json
+      echo "Is LDN FDA approved for chronic pain?" | ldn-assistant ask -
     """
     from .manifest import IndexMismatchError
 
+    text = question_from(question, sys.stdin)  # CliRunner swaps sys.stdin too, so tests feed it the same way
     try:
-        answer = _assistant().ask(question)
+        answer = _assistant().ask(text)
     except ValueError as exc:
         _fail(f"cannot answer: {exc}")
     except IndexMismatchError as exc:
@@ -159,7 +174,8 @@ def ask(question: str, as_json: bool) -> None:
         click.echo(answer.markdown)
 
 
-@main.command()
+@main.command(epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE))
+@setting_options("index_dir", "embedding_model")
 @click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON, without their text.")
 def sources(as_json: bool) -> None:
     """List the indexed documents with their metadata.

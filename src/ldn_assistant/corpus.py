@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .loaders import LoadError, load_file, supported
-from .types import FileProblem, Source, SourceMetadata, content_hash
+from .types import FileProblem, ProblemKind, Source, SourceMetadata, content_hash
 
 META_SUFFIX = ".meta.json"
 
@@ -75,19 +75,19 @@ def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
     for path in candidate_files(corpus_dir):
         rel = path.relative_to(corpus_dir).as_posix()
         if not supported(path):
-            problems.append(FileProblem(rel, f"unsupported file type {path.suffix or '(none)'}"))
+            problems.append(FileProblem(rel, f"unsupported file type {path.suffix or '(none)'}", ProblemKind.UNSUPPORTED))
             continue
         try:
             source = load_source(path, corpus_dir, max_bytes)
         except LoadError as exc:
-            problems.append(FileProblem(rel, str(exc)))
+            problems.append(FileProblem(rel, str(exc), ProblemKind.UNREADABLE))
             continue
         except OSError as exc:
-            problems.append(FileProblem(rel, f"could not be read ({exc.strerror or exc})"))
+            problems.append(FileProblem(rel, f"could not be read ({exc.strerror or exc})", ProblemKind.UNREADABLE))
             continue
         # The same text twice would be cited twice for one passage; keep the first copy.
         if source.content_hash in seen_hashes:
-            problems.append(FileProblem(rel, f"is an exact duplicate of {seen_hashes[source.content_hash]}"))
+            problems.append(FileProblem(rel, f"is an exact duplicate of {seen_hashes[source.content_hash]}", ProblemKind.DUPLICATE))
             continue
         seen_hashes[source.content_hash] = rel
         sources.append(source)

@@ -1,27 +1,20 @@
 """The built index: sources, passages, lexical index and vectors, and the incremental ingest that makes it.
 
-Crash safety comes from the order of writes. New vectors are added first, under content-hash ids;
-then the snapshot and the manifest are renamed into place (the commit); only then are stale
-vectors deleted. A reader trusts only the passages the committed snapshot lists, so an ingest
-killed at any moment leaves the previous index whole, and the next ingest sweeps up what it left.
+The ingest runs the steps of ingest_steps in order (diff, keep-last-good, embed, commit, sweep); that
+order is what makes it crash-safe, as ingest_steps explains.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
-import numpy as np
-
-from .basis import CorpusBasis
 from .corpus import scan_corpus
 from .embeddings import Embedder
-from .lexical import BM25Index
+from .ingest_steps import ProgressCallback, commit, diff_corpus, embed_passages, keep_last_good, live_vectors, sweep
 from .manifest import (
     FORMAT,
     MANIFEST,
@@ -30,16 +23,17 @@ from .manifest import (
     fingerprint_id,
     ingest_lock,
     read_manifest,
-    write_json_atomic,
 )
 from .settings import Settings
-from .splitting import SplitSettings, passage_units, split_source
+from .snapshot import Snapshot, embedding_text, passage_of, unit_id, vector_units
+from .splitting import SplitSettings
 from .store import VectorStore
-from .types import FileProblem, IngestReport, Passage, Source
+from .types import IngestReport
+
+# Names other modules and tests import from here; they live in snapshot and ingest_steps.
+__all__ = ["Index", "Snapshot", "ingest", "embedding_text", "passage_of", "unit_id", "vector_units", "ProgressCallback"]
 
 COLLECTION_PREFIX = "ldn-"
-BATCHES_PER_WRITE = 16  # encoder batches embedded per store write: 1,024 vectors at the default batch of 64
-ProgressCallback = Callable[[int, int], None]
 
 
 def split_settings(settings: Settings) -> SplitSettings:
@@ -54,84 +48,6 @@ def fingerprint(settings: Settings) -> dict[str, object]:
         "vectors": "sentence-units-v2",
         **split_settings(settings).fingerprint(),
     }
-
-
-def unit_id(passage_id: str, n: int) -> str:
-    return f"{passage_id}.{n}"
-
-
-def passage_of(unit: str) -> str:
-    return unit.rsplit(".", 1)[0]
-
-
-def vector_units(passage: Passage, source_text: str) -> list[str]:
-    """The texts embedded for a passage: one per sentence, a short heading joined to the next (splitting.passage_units)."""
-    spans = passage_units(source_text, passage.start, passage.end)
-    return [source_text[a:b] for a, b in spans] or [passage.text]
-
-
-def embedding_text(passage: Passage) -> str:
-    """What the lexical index sees: the passage, led by its section heading for context."""
-    if passage.heading and not passage.text.startswith(passage.heading):
-        return f"{passage.heading}\n{passage.text}"
-    return passage.text
-
-
-@dataclass
-class Snapshot:
-    """The committed contents of the index: every source and its live passages."""
-
-    sources: dict[str, Source]
-    passages: list[Passage]
-    position: dict[str, int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.position = {p.passage_id: i for i, p in enumerate(self.passages)}
-
-    @cached_property
-    def lexical(self) -> BM25Index:
-        return BM25Index([embedding_text(p) for p in self.passages])
-
-    @cached_property
-    def document_rows(self) -> np.ndarray:
-        """For each passage position, the row of its source in `document_lexical` (sources in passage order)."""
-        rows: dict[str, int] = {}
-        return np.fromiter((rows.setdefault(p.source_id, len(rows)) for p in self.passages), dtype=np.int64, count=len(self.passages))
-
-    @cached_property
-    def document_lexical(self) -> BM25Index:
-        """BM25 over whole documents (each the text of its passages), for the document context of a passage.
-
-        Whole documents, not sections: measured on the LDN suites, section-level context lost more
-        (core hit@3 0.793 vs 0.805, holdout 0.789 vs 0.868, unseen hit@1 0.631 vs 0.692).
-        """
-        texts: dict[str, list[str]] = {}
-        for p in self.passages:
-            texts.setdefault(p.source_id, []).append(embedding_text(p))
-        return BM25Index(["\n".join(parts) for parts in texts.values()])
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "sources": [s.to_dict() for s in self.sources.values()],
-            "passages": [
-                {"passage_id": p.passage_id, "source_id": p.source_id, "start": p.start, "end": p.end, "heading": p.heading}
-                for p in self.passages
-            ],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Snapshot":
-        sources = {s["source_id"]: Source.from_dict(s) for s in data["sources"]}
-        passages = []
-        for p in data["passages"]:
-            text = sources[p["source_id"]].text[p["start"] : p["end"]]  # text is always re-sliced from its source
-            passages.append(Passage(p["passage_id"], p["source_id"], p["start"], p["end"], text, p.get("heading")))
-        return cls(sources, passages)
-
-
-def _snapshot_name(data: dict) -> str:
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-    return f"snapshot-{digest}.json"
 
 
 @dataclass(frozen=True)
@@ -219,118 +135,35 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
     """Bring the index in line with the corpus folder, embedding only what is new or changed."""
     started = time.perf_counter()
     index_dir = Path(settings.index_dir)
+    corpus_dir = Path(settings.corpus_dir)
     with ingest_lock(index_dir, lock_wait):
         expected = fingerprint(settings)
         previous, old_manifest = _previous_snapshot(index_dir, expected)
         old_collection = _committed_collection(index_dir)
-        scan = scan_corpus(Path(settings.corpus_dir), settings.max_file_bytes)
-        old_sources = previous.sources if previous else {}
-        old_passages: dict[str, list[Passage]] = {}
-        for p in previous.passages if previous else []:
-            old_passages.setdefault(p.source_id, []).append(p)
+        scan = scan_corpus(corpus_dir, settings.max_file_bytes)
 
-        sources: dict[str, Source] = {}
-        passages: list[Passage] = []
-        added, updated, unchanged, to_embed = [], [], [], []
-        for source in scan.sources:
-            sources[source.source_id] = source
-            old = old_sources.get(source.source_id)
-            if old is not None and old.content_hash == source.content_hash:
-                unchanged.append(source.source_id)
-                passages.extend(old_passages.get(source.source_id, []))
-                continue
-            (updated if old is not None else added).append(source.source_id)
-            new = split_source(source, split_settings(settings))
-            passages.extend(new)
-            to_embed.extend(new)
+        diff = diff_corpus(scan.sources, previous, split_settings(settings))
+        kept = keep_last_good(scan.problems, previous, corpus_dir, diff)
+        sources = {**diff.sources, **{s.source_id: s for s in kept.sources}}
+        passages = [*diff.passages, *kept.passages]
 
-        # A file that exists but failed to load keeps its last good version: bad input never loses stored data.
-        skipped: list[FileProblem] = []
-        loaded = {s.content_hash for s in sources.values()}  # a kept copy of a loaded text would duplicate its passage ids
-        for problem in scan.problems:
-            kept = old_sources.get(problem.path)
-            if (
-                kept is not None
-                and (Path(settings.corpus_dir) / problem.path).exists()
-                and "duplicate" not in problem.reason
-                and kept.content_hash not in loaded
-            ):
-                sources[kept.source_id] = kept
-                passages.extend(old_passages.get(kept.source_id, []))
-                skipped.append(FileProblem(problem.path, problem.reason + "; its previously indexed version is kept"))
-            else:
-                skipped.append(problem)
-        removed = sorted(set(old_sources) - set(sources))
+        store = VectorStore(settings, COLLECTION_PREFIX + fingerprint_id(expected))
+        embed_passages(store, embedder, diff.to_embed, sources, max(settings.embedding_batch_size, 1), progress)
 
-        collection = COLLECTION_PREFIX + fingerprint_id(expected)
-        store = VectorStore(settings, collection)
-        batch = max(settings.embedding_batch_size, 1)
-        units = [
-            (unit_id(p.passage_id, n), text)
-            for p in to_embed
-            for n, text in enumerate(vector_units(p, sources[p.source_id].text))
-        ]
-        # Vectors a killed ingest already stored are reused, so a rerun resumes rather than restarts:
-        # one collection per model and split settings, and a content-hash id, mean the same text embedded the same way.
-        already = store.all_ids() if units else set()
-        units = [u for u in units if u[0] not in already]
-        # Texts of like length batched together pad far less: measured 1.7x faster than document order.
-        units.sort(key=lambda unit: len(unit[1]))
-        # Stored in chunks of many encoder batches: one Chroma write per chunk (measured: 1,024 vectors per
-        # upsert take 40% less time than 64), and a killed ingest loses at most one chunk of work.
-        chunk_size = batch * BATCHES_PER_WRITE
-        for i in range(0, len(units), chunk_size):
-            chunk = units[i : i + chunk_size]
-            vectors = embedder.embed_documents([text for _, text in chunk], batch_size=batch)
-            store.upsert([u for u, _ in chunk], vectors)
-            if progress:
-                progress(min(i + chunk_size, len(units)), len(units))
-        if progress and not units:
-            progress(0, 0)
-
-        live = {p.passage_id for p in passages}
-        stored = store.all_ids()
-        live_units = {u for u in stored if passage_of(u) in live}
-
-        # Commit: snapshot first, then the manifest that names it.
         snapshot = Snapshot(sources, passages)
-        data = snapshot.to_dict()
-        name = _snapshot_name(data)
-        write_json_atomic(index_dir / name, data)
-        manifest = {
-            "format": FORMAT,
-            "fingerprint": expected,
-            "collection": collection,
-            "snapshot": name,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "sources": {s.source_id: {"content_hash": s.content_hash} for s in sources.values()},
-            "passages": len(passages),
-            "vectors": len(live_units),
-            # Kinds and dates of the documents, for the evidence-status text and the About page.
-            "basis": CorpusBasis.from_sources(sources.values()).to_dict(),
-        }
-        write_json_atomic(index_dir / MANIFEST, manifest)
-
-        # After the commit: sweep vectors, snapshots and collections nothing points to any more.
-        stale = stored - live_units
-        if stale:
-            store.delete(sorted(stale))
-        if old_collection and old_collection != collection:
-            store.drop_collection(old_collection)  # built with other settings; only ours, a shared server may hold others
-        for old_file in index_dir.glob("snapshot-*.json"):
-            if old_file.name != name:
-                old_file.unlink(missing_ok=True)
-        for leftover in index_dir.glob(".*.tmp"):  # half-written files of a killed ingest; we hold the lock, so no writer is live
-            leftover.unlink(missing_ok=True)
+        stored = store.all_ids()
+        live = live_vectors(stored, snapshot)
+        name = commit(index_dir, snapshot, expected, store.name, len(live))
+        sweep(index_dir, store, stored - live, name, old_collection)
 
         return IngestReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            removed=tuple(removed),
-            unchanged=tuple(unchanged),
-            skipped=tuple(skipped),
+            added=diff.added,
+            updated=diff.updated,
+            removed=tuple(sorted(set(previous.sources if previous else ()) - set(sources))),
+            unchanged=diff.unchanged,
+            skipped=kept.skipped,
             passages=len(passages),
-            passages_embedded=len(to_embed),
+            passages_embedded=len(diff.to_embed),
             rebuilt=old_manifest is None,
             seconds=time.perf_counter() - started,
         )

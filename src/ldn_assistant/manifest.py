@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -81,25 +78,27 @@ def check_fingerprint(manifest: dict[str, Any], expected: dict[str, Any], index_
 
 @contextlib.contextmanager
 def ingest_lock(index_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
-    """One ingest at a time per index folder; the OS drops the lock if the holder dies."""
+    """One ingest at a time per index folder; the OS drops the lock if the holder dies.
+
+    filelock takes an OS lock (flock on POSIX, msvcrt on Windows), so this module imports on any OS.
+    """
+    from filelock import FileLock, Timeout
+
     index_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(index_dir / LOCK, "a+")
-    deadline = time.monotonic() + wait_seconds
+    lock = FileLock(
+        index_dir / LOCK,
+        timeout=max(wait_seconds, 0.0),
+        poll_interval=0.2,
+        # A soft lock (a marker file) outlives a killed holder and would block every later ingest.
+        fallback_to_soft=False,
+        # Kept on release, as before: unlinking a lock file others may be opening invites races.
+        preserve_lock_file=True,
+    )
     try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IngestLockedError(
-                        f"another ingest is running on {index_dir}; wait for it to finish and try again"
-                    ) from None
-                time.sleep(0.2)
+        lock.acquire()
+    except Timeout:
+        raise IngestLockedError(f"another ingest is running on {index_dir}; wait for it to finish and try again") from None
+    try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        lock.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from typing import Any, Literal
 
 Status = Literal["answered", "no_evidence", "out_of_scope", "emergency", "error"]
@@ -222,12 +223,21 @@ class Answer:
         )
 
 
+class ProblemKind(StrEnum):
+    """Why a corpus file could not be used, as a type: ingest decides on it, never on a message's wording."""
+
+    UNSUPPORTED = "unsupported"  # a file type no loader reads
+    UNREADABLE = "unreadable"  # a loader or the OS failed on it: binary, too large, bad metadata, no permission
+    DUPLICATE = "duplicate"  # the same text as a file loaded before it
+
+
 @dataclass(frozen=True)
 class FileProblem:
-    """A corpus file that could not be used, and why."""
+    """A corpus file that could not be used, and why (reason for people, kind for code)."""
 
     path: str
     reason: str
+    kind: ProblemKind
 
 
 @dataclass(frozen=True)

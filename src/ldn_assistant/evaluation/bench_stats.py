@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
+from .percentile import percentile
+
 T = TypeVar("T")
-
-
-def percentile(samples: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100) by linear interpolation between the closest ranks."""
-    if not samples:
-        raise ValueError("no samples")
-    ordered = sorted(samples)
-    pos = (len(ordered) - 1) * q / 100.0
-    low, high = math.floor(pos), math.ceil(pos)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
+from .percentile import percentile
+
 _SPACE = re.compile(r"\s+")
 RANK_CUTOFF = 10  # MRR@10 and nDCG@10
 
@@ -72,16 +74,6 @@ def abstention_scores(pairs: Iterable[tuple[str, str]]) -> tuple[float | None, f
     precision = tp / (tp + fp) if tp + fp else None
     recall = tp / (tp + fn) if tp + fn else None
     return precision, recall
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) with linear interpolation between closest ranks; None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100.0
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -186,8 +178,9 @@ def summarize(outcomes: Sequence[CaseOutcome]) -> SystemMetrics:
         disclaimer_rate=_mean([float(o.disclaimers_ok) for o in outcomes]),
         verbatim_rate=_mean([float(v) for v in verbatim]),
         citation_rate=_mean([float(r) for r in resolvable]),
-        latency_p50_ms=percentile(latencies, 50),
-        latency_p95_ms=percentile(latencies, 95),
+        # No cases, no latency: reported as n/a, like every other metric without a denominator.
+        latency_p50_ms=percentile(latencies, 50) if latencies else None,
+        latency_p95_ms=percentile(latencies, 95) if latencies else None,
     )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import click
 
+from ..cli_options import ExitCode, command_settings, exit_codes_help, given_option_flags, quiet_option, setting_options
 from .metrics import CaseOutcome, SystemMetrics, contains_evidence, hit_at_k, hit_curve, summarize
 from .scifact_cli import ScifactArgs, scifact_options
 from .suites import Case, Suite, SuiteError, discover_suites, load_suites
@@ -202,7 +203,9 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     return lines
 
 
-@click.command("eval")
+@click.command(
+    "eval", epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.THRESHOLD_MISSED)
+)
 @click.argument("suites", nargs=-1, metavar="[SUITE]...")
 @click.option(
     "--report-dir",
@@ -216,7 +219,7 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     "fail_under",
     multiple=True,
     metavar="[SYSTEM.]METRIC=VALUE",
-    help="Exit 1 when a metric (over all cases run) is below VALUE. Without SYSTEM it is the product (ldn-assistant). Repeatable.",
+    help=f"Exit {int(ExitCode.THRESHOLD_MISSED)} when a metric (over all cases run) is below VALUE. Without SYSTEM it is the product (ldn-assistant). Repeatable.",
 )
 @click.option(
     "--system",
@@ -226,7 +229,8 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     help="Run only these systems (repeatable). Default: all four.",
 )
 @click.option("--no-triage", is_flag=True, help="Skip the emergency-triage suite in evals/triage/ (dev and locked halves).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@setting_options("corpus_dir", "index_dir", "top_k", "embedding_model")
+@quiet_option()
 @scifact_options
 def eval_command(
     suites: tuple[str, ...],
@@ -257,10 +261,13 @@ def eval_command(
     if scifact is not None:  # the SciFact benchmark of the bare engine: its own module, its own report
         from .scifact_cli import run_scifact_command
 
+        if given_option_flags():  # SciFact builds its own corpus and index: these options would be ignored
+            raise click.UsageError(f"{', '.join(given_option_flags())} apply to the golden suites, not to --suite scifact")
+
         return run_scifact_command(scifact, suites=suites, systems=systems, fail_under=fail_under, report_dir=report_dir, quiet=quiet)
     from ..manifest import IndexMismatchError, IndexMissingError
-    from ..settings import Settings
 
+    settings = command_settings()
     try:
         thresholds: list[Threshold] = [parse_threshold(t) for t in fail_under]
         loaded = load_suites(resolve_suite_args(suites))
@@ -276,7 +283,7 @@ def eval_command(
     try:
         from ..assistant import Assistant
 
-        assistant = Assistant.from_settings(Settings())
+        assistant = Assistant.from_settings(settings)
         assistant.warm_up()
     except (IndexMissingError, IndexMismatchError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -303,7 +310,7 @@ def eval_command(
     if misses:
         for miss in misses:
             click.echo(f"FAILED threshold: {miss}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.THRESHOLD_MISSED)
     if thresholds:
         click.echo(f"all {len(thresholds)} threshold(s) met")
 

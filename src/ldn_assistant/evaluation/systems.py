@@ -10,12 +10,13 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from ..product import NAME as PRODUCT  # the product is one of the systems compared, under its own name
+
 if TYPE_CHECKING:
     from ..assistant import Assistant
     from ..retrieval import HybridRetriever
     from ..types import Answer
 
-PRODUCT = "ldn-assistant"
 NAIVE = "naive-langchain"
 DENSE_ONLY = "dense-only"
 BM25_ONLY = "bm25-only"

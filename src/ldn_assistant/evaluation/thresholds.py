@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .metrics import QUALITY_METRICS, SystemMetrics
-
-PRODUCT = "ldn-assistant"
+from .systems import PRODUCT
 
 
 @dataclass(frozen=True)

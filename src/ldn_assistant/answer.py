@@ -3,7 +3,7 @@ an answer holds quotes, a fixed notice, and the fixed disclaimers of the domain 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .basis import UNKNOWN_CORPUS
 from .conflicts import ConflictFinder

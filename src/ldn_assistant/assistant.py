@@ -49,7 +49,7 @@ class Assistant:
         self.detector = EmergencyDetector(self.profile, self.embedder)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, build_if_missing: bool = True, **overrides: Any) -> "Assistant":
+    def from_settings(cls, settings: Settings | None = None, *, build_if_missing: bool = True, **overrides: Any) -> Assistant:
         """An Assistant over the index in settings.index_dir, building it first when there is none.
 
         `overrides` are Settings fields, e.g. `Assistant.from_settings(corpus_dir="my_docs", top_k=3)`.

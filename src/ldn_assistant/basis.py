@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .types import Source
 
@@ -28,7 +29,7 @@ class CorpusBasis:
     last_year: int | None
 
     @classmethod
-    def from_sources(cls, sources: Iterable[Source]) -> "CorpusBasis":
+    def from_sources(cls, sources: Iterable[Source]) -> CorpusBasis:
         sources = list(sources)
         kinds = Counter((s.metadata.kind or "").strip() for s in sources)
         years = [int(m.group(1)) for s in sources if s.metadata.date and (m := _YEAR.search(s.metadata.date))]
@@ -66,6 +67,6 @@ class CorpusBasis:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CorpusBasis":
+    def from_dict(cls, data: dict[str, Any]) -> CorpusBasis:
         kinds = tuple((k["kind"] or "", int(k["documents"])) for k in data["kinds"])
         return cls(int(data["documents"]), kinds, int(data["dated"]), data.get("first_year"), data.get("last_year"))

@@ -7,9 +7,10 @@ to read, as it always did. The option names its LDN_* variable so that --help sh
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import click
 

@@ -17,8 +17,8 @@ measures. No list of known disagreements or of words: everything comes from the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -71,10 +71,10 @@ class Mention:
         """The amount to compare orders of magnitude by: the upper end, or the lower for an open bound."""
         return self.high if np.isfinite(self.high) else self.low
 
-    def same_interval(self, other: "Mention") -> bool:
+    def same_interval(self, other: Mention) -> bool:
         return abs(self.low - other.low) < 1e-9 and abs(self.high - other.high) < 1e-9
 
-    def inside(self, other: "Mention") -> bool:
+    def inside(self, other: Mention) -> bool:
         return other.low - 1e-9 <= self.low and self.high <= other.high + 1e-9
 
 
@@ -115,7 +115,7 @@ def _dates(text: str, taken: list[tuple[int, int]]) -> Iterable[tuple[str, float
             y = float(m.group("y"))
             yield "year", y, y + 9, False, m.start(), m.end()
     for m in _YEAR.finditer(text):
-        if free(m.start(), m.end()) and not text[m.end() : m.end() + 1] in ("s", "'", "’"):
+        if free(m.start(), m.end()) and text[m.end() : m.end() + 1] not in ("s", "'", "’"):
             y = float(m.group("y"))
             yield "year", y, y, True, m.start(), m.end()
 
@@ -136,7 +136,7 @@ class ConflictFinder:
         self.topic = frozenset(topic_words)
 
     @classmethod
-    def from_lexical(cls, lexical) -> "ConflictFinder":
+    def from_lexical(cls, lexical) -> ConflictFinder:
         """Topic words from the corpus's BM25 index: stems in at least a quarter of its passages."""
         if lexical.size == 0:
             return cls()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Protocol, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from .settings import BUNDLED_MODEL
 
@@ -20,9 +21,9 @@ class Embedder(Protocol):
 
     name: str
 
-    def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> "np.ndarray": ...
+    def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
-    def embed_query(self, text: str) -> "np.ndarray": ...
+    def embed_query(self, text: str) -> np.ndarray: ...
 
 
 class MissingDependency(ImportError):
@@ -83,10 +84,10 @@ class SentenceTransformerEmbedder:
                 "local path or already in the Hugging Face cache; unset LDN_EMBEDDING_MODEL for the bundled model."
             ) from exc
 
-    def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> "np.ndarray":
+    def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
         )
 
-    def embed_query(self, text: str) -> "np.ndarray":
+    def embed_query(self, text: str) -> np.ndarray:
         return self.model.encode([text], normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)[0]

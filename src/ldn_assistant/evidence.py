@@ -14,10 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
-
-import numpy as np
 
 from .domains import DomainProfile
 from .embeddings import Embedder

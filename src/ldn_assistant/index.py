@@ -83,7 +83,7 @@ class Index:
         return (Path(settings.index_dir) / MANIFEST).exists()
 
     @classmethod
-    def open(cls, settings: Settings) -> "Index":
+    def open(cls, settings: Settings) -> Index:
         index_dir = Path(settings.index_dir)
         manifest = read_manifest(index_dir)
         check_fingerprint(manifest, fingerprint(settings), index_dir)
@@ -97,7 +97,7 @@ class Index:
         """(passage position, similarity of its best sentence) for the nearest committed passages, best first."""
         return self.dense_hits(embedding, n).passages
 
-    def dense_hits(self, embedding, n: int) -> "DenseHits":
+    def dense_hits(self, embedding, n: int) -> DenseHits:
         """The nearest committed passages (best sentence each), and every sentence similarity per document."""
         # Passages have about three sentences each; fetch enough sentences to name n passages.
         hits = self.store.query(embedding, min(3 * n + self.uncommitted, self.vectors))

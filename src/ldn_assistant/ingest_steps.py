@@ -9,9 +9,9 @@ leaves the previous index whole, and the next ingest sweeps up what it left.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Sequence
 
 from .basis import CorpusBasis
 from .embeddings import Embedder

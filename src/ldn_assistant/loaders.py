@@ -8,9 +8,9 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
 
 
 class LoadError(Exception):

@@ -32,7 +32,7 @@ def escape_markdown(text: str) -> str:
     return "".join(out)
 
 
-def citation_line(p: "CitedPassage") -> str:
+def citation_line(p: CitedPassage) -> str:
     """Title, outlet, author, date, kind, and where in the document the quote is."""
     parts = [f"*{escape_markdown(p.title)}*"]
     parts += [escape_markdown(v) for v in (p.publisher, p.author, p.date, p.kind) if v]
@@ -42,13 +42,13 @@ def citation_line(p: "CitedPassage") -> str:
     return " · ".join(parts)
 
 
-def short_citation(p: "CitedPassage") -> str:
+def short_citation(p: CitedPassage) -> str:
     """Title, outlet and date: enough to weigh a quote at a glance."""
     parts = [f"*{escape_markdown(p.title)}*"] + [escape_markdown(v) for v in (p.publisher, p.date) if v]
     return ", ".join(parts)
 
 
-def source_letters(passages: "tuple[CitedPassage, ...]") -> dict[str, str]:
+def source_letters(passages: tuple[CitedPassage, ...]) -> dict[str, str]:
     """A letter per source, in order of first quote: quotes from one source share a letter."""
     letters: dict[str, str] = {}
     for p in passages:
@@ -58,7 +58,7 @@ def source_letters(passages: "tuple[CitedPassage, ...]") -> dict[str, str]:
     return letters
 
 
-def source_tag(p: "CitedPassage", letter: str) -> str:
+def source_tag(p: CitedPassage, letter: str) -> str:
     """The badge under a quote's number: which source (by letter), its kind and its date."""
     parts = [f"Source {letter}", p.kind or "kind not stated", p.date or "date not stated"]
     # A code span shows its text literally (nothing in it is Markdown or HTML); only a backtick could end it.
@@ -69,7 +69,7 @@ def _quote(text: str) -> str:
     return "\n".join("> " + (escape_markdown(line) if line.strip() else "") for line in text.splitlines())
 
 
-def answer_markdown(answer: "Answer") -> str:
+def answer_markdown(answer: Answer) -> str:
     blocks: list[str] = [f"**{STATUS_LABELS.get(answer.status, answer.status)}**"]
     # The evidence status stands among the fixed disclaimers: what kind of evidence the quotes are.
     always = [*answer.disclaimers, *([answer.evidence_status] if answer.evidence_status else [])]

@@ -92,7 +92,7 @@ class Snapshot:
         return grouped
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Snapshot":
+    def from_dict(cls, data: dict) -> Snapshot:
         sources = {s["source_id"]: Source.from_dict(s) for s in data["sources"]}
         passages = []
         for p in data["passages"]:

@@ -6,8 +6,8 @@ Only the search text changes; the question shown to the user, and every quote, s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,7 +52,7 @@ class VectorStore:
                 return ids
             offset += page
 
-    def upsert(self, ids: Sequence[str], embeddings: "np.ndarray") -> None:
+    def upsert(self, ids: Sequence[str], embeddings: np.ndarray) -> None:
         for i in range(0, len(ids), self._max_batch):
             j = i + self._max_batch
             self.collection.upsert(ids=list(ids[i:j]), embeddings=embeddings[i:j])
@@ -61,7 +62,7 @@ class VectorStore:
         for i in range(0, len(ids), self._max_batch):
             self.collection.delete(ids=ids[i : i + self._max_batch])
 
-    def query(self, embedding: "np.ndarray", n: int) -> list[tuple[str, float]]:
+    def query(self, embedding: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(vector id, cosine similarity), best first. `n` must not exceed the collection's size."""
         if n <= 0:
             return []

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -121,7 +122,7 @@ class SemanticLayer:
     the nearest exemplars' category.
     """
 
-    def __init__(self, semantic: SemanticTriage, embedder: "Embedder") -> None:
+    def __init__(self, semantic: SemanticTriage, embedder: Embedder) -> None:
         self.semantic = semantic
         self.embedder = embedder
         self.categories: list[str] = list(semantic.emergency)
@@ -182,7 +183,7 @@ def train_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 3000, r
 class EmergencyDetector:
     """Both layers over one profile. `detect` takes the embeddings the caller already computed."""
 
-    def __init__(self, profile: DomainProfile, embedder: "Embedder | None" = None, use_semantic: bool = True) -> None:
+    def __init__(self, profile: DomainProfile, embedder: Embedder | None = None, use_semantic: bool = True) -> None:
         rules = profile.triage
         self.patterns = PatternLayer(rules) if rules else None
         semantic = rules.semantic if rules else None
@@ -204,7 +205,7 @@ class EmergencyDetector:
         if self.semantic:
             self.semantic.warm_up()
 
-    def detect(self, text: str, vectors: "np.ndarray | Sequence[np.ndarray] | None" = None) -> EmergencySignal:
+    def detect(self, text: str, vectors: np.ndarray | Sequence[np.ndarray] | None = None) -> EmergencySignal:
         """Judge one message. `vectors`: the embedding of the message, then of each of windows_to_embed(text)."""
         if self.patterns is None:
             return NO_SIGNAL

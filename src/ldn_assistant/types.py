@@ -30,7 +30,7 @@ class SourceMetadata:
     url: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SourceMetadata":
+    def from_dict(cls, data: dict[str, Any]) -> SourceMetadata:
         unknown = set(data) - set(METADATA_FIELDS)
         if unknown:
             raise ValueError(f"unknown metadata field(s): {', '.join(sorted(unknown))}; allowed: {', '.join(METADATA_FIELDS)}")
@@ -67,7 +67,7 @@ class Source:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Source":
+    def from_dict(cls, data: dict[str, Any]) -> Source:
         meta = {k: data.get(k) for k in METADATA_FIELDS}
         return cls(
             source_id=data["source_id"],
@@ -97,7 +97,7 @@ class Passage:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
         return cls(**{f.name: data.get(f.name) for f in fields(cls)})
 
 
@@ -122,7 +122,7 @@ class CitedPassage:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CitedPassage":
+    def from_dict(cls, data: dict[str, Any]) -> CitedPassage:
         return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
@@ -139,7 +139,7 @@ class ConflictValue:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ConflictValue":
+    def from_dict(cls, data: dict[str, Any]) -> ConflictValue:
         return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
@@ -164,7 +164,7 @@ class Conflict:
         return {"kind": self.kind, "note": self.note, "values": [v.to_dict() for v in self.values]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Conflict":
+    def from_dict(cls, data: dict[str, Any]) -> Conflict:
         return cls(kind=data["kind"], values=tuple(ConflictValue.from_dict(v) for v in data["values"]))
 
 
@@ -207,7 +207,7 @@ class Answer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
         from .safety import mentions_opioid
 
         return cls(

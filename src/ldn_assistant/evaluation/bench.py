@@ -13,9 +13,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -39,13 +40,13 @@ class BenchPlan:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def quick(cls) -> "BenchPlan":
+    def quick(cls) -> BenchPlan:
         return cls("quick", ingest_passages=150, ingest_runs=2, query_rounds=1, question_limit=30, cold_runs=2,
                    scale_sizes=(500, 2_000), scale_rounds=1, encoder_sample=128,
                    paragraph_chars=(80, 160))
 
     @classmethod
-    def full(cls) -> "BenchPlan":
+    def full(cls) -> BenchPlan:
         return cls("full", ingest_passages=2_000, ingest_runs=4, query_rounds=3, question_limit=None, cold_runs=5,
                    scale_sizes=(1_000, 10_000, 50_000), scale_rounds=2, encoder_sample=1_024,
                    paragraph_chars=(260, 400))

@@ -31,7 +31,7 @@ class BigramModel:
     starts: list[str]
 
     @classmethod
-    def from_texts(cls, texts: list[str]) -> "BigramModel":
+    def from_texts(cls, texts: list[str]) -> BigramModel:
         following: dict[str, list[str]] = {}
         starts: list[str] = []
         for text in texts:

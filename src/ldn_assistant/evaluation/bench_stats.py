@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from .percentile import percentile
 
@@ -26,7 +27,7 @@ class Spread:
     max: float
 
     @classmethod
-    def of(cls, samples: Sequence[float]) -> "Spread":
+    def of(cls, samples: Sequence[float]) -> Spread:
         return cls(
             n=len(samples),
             median=percentile(samples, 50),

@@ -8,8 +8,9 @@ a comparison is between pipelines, not between models or corpora.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .systems import NAIVE, ShownPassage, SystemAnswer
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200  # the LangChain tutorial defaults
 
 
-def embeddings_adapter(embedder: "Embedder", batch_size: int = 64) -> Any:
+def embeddings_adapter(embedder: Embedder, batch_size: int = 64) -> Any:
     """Our embedder as a langchain_core Embeddings, so LangChain reuses the model already loaded.
 
     Built inside a function: langchain loads on first use, not when this module is imported.
@@ -47,7 +48,7 @@ class NaiveLangChainRAG:
     name = NAIVE
 
     def __init__(
-        self, sources: Sequence["Source"], embedder: "Embedder", k: int = 5, batch_size: int = 64, persist_dir: Path | None = None
+        self, sources: Sequence[Source], embedder: Embedder, k: int = 5, batch_size: int = 64, persist_dir: Path | None = None
     ) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .metrics import SystemMetrics
 from .runner import PASS_K, CaseResult, EvalRun
@@ -176,7 +177,7 @@ def write_report(
     thresholds: Sequence[Threshold] = (),
     misses: Sequence[ThresholdMiss] = (),
     plots: bool = True,
-    triage: "TriageReport | None" = None,
+    triage: TriageReport | None = None,
 ) -> WrittenReport:
     """Write report.json, report.md and (unless plots=False) the PNG plots; returns their paths."""
     report_dir = Path(report_dir)

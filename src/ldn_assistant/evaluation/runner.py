@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -88,7 +89,7 @@ class EvalRun:
         return {name: hit_curve([r.outcome for r in self.results[name]]) for name in self.systems}
 
 
-def _resolvable(passage, source: "Source | None") -> bool:
+def _resolvable(passage, source: Source | None) -> bool:
     """The citation leads somewhere: the source exists, something is known about it, and the title shown is its title."""
     if source is None:
         return False
@@ -97,7 +98,7 @@ def _resolvable(passage, source: "Source | None") -> bool:
     return known and (passage.title is None or passage.title == source.title)
 
 
-def judge(case: Case, answer: SystemAnswer, get_source: Callable[[str], "Source"], latency_ms: float) -> CaseOutcome:
+def judge(case: Case, answer: SystemAnswer, get_source: Callable[[str], Source], latency_ms: float) -> CaseOutcome:
     """Score one answer against its case."""
     from ..safety import DISCLAIMERS
 
@@ -126,7 +127,7 @@ def judge(case: Case, answer: SystemAnswer, get_source: Callable[[str], "Source"
 
 def run_eval(
     suites: Sequence[Suite],
-    assistant: "Assistant",
+    assistant: Assistant,
     systems: Sequence[str] = SYSTEM_NAMES,
     progress: bool = False,
     log: Callable[[str], None] | None = None,

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .scifact_data import BuiltCorpus, Claim, CorpusSpec, build_corpus, find_benchmark_dir, load_claims, scorable
 from .scifact_metrics import DOC_CUTOFF, distinct_documents, document_ndcg, document_recall, first_hit_rank, mean, rationale_hits
@@ -166,7 +167,7 @@ class ScifactRun:
         }
 
 
-def open_engine(corpus: BuiltCorpus, index_dir: Path, embedder: "Embedder | None") -> tuple["Assistant", float]:
+def open_engine(corpus: BuiltCorpus, index_dir: Path, embedder: Embedder | None) -> tuple[Assistant, float]:
     """The bare engine over the corpus, its index brought up to date (incremental: quick when it is)."""
     from ..assistant import Assistant
     from ..settings import Settings
@@ -182,7 +183,7 @@ def open_engine(corpus: BuiltCorpus, index_dir: Path, embedder: "Embedder | None
 
 def run_scifact(
     options: ScifactOptions,
-    embedder: "Embedder | None" = None,
+    embedder: Embedder | None = None,
     log: Callable[[str], None] | None = None,
     progress: bool = False,
 ) -> ScifactRun:

@@ -10,8 +10,8 @@ are binary: a document is relevant when the claim cites it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
-from typing import Iterable, Sequence
 
 from .metrics import contains_evidence
 

@@ -7,8 +7,9 @@ retrieval); the naive LangChain pipeline through its own answer(). All share one
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from .systems import BM25_ONLY, DENSE_ONLY, NAIVE, PRODUCT
 
@@ -41,7 +42,7 @@ class Ranker(Protocol):
 class RetrieveRanker:
     """An Assistant (the engine or one of its ablations) through its retrieve()."""
 
-    def __init__(self, assistant: "Assistant", name: str) -> None:
+    def __init__(self, assistant: Assistant, name: str) -> None:
         self.assistant, self.name = assistant, name
 
     def rank(self, text: str, k: int) -> Sequence[RankedPassage]:
@@ -53,7 +54,7 @@ class NaiveRanker:
 
     name = NAIVE
 
-    def __init__(self, assistant: "Assistant", depth: int) -> None:
+    def __init__(self, assistant: Assistant, depth: int) -> None:
         from .naive import NaiveLangChainRAG
 
         self.pipeline = NaiveLangChainRAG(assistant.sources(), assistant.embedder, k=depth)
@@ -65,7 +66,7 @@ class NaiveRanker:
         self.pipeline.close()
 
 
-def build_rankers(assistant: "Assistant", names: Sequence[str], depth: int, log: Callable[[str], None]) -> list[tuple[Ranker, float]]:
+def build_rankers(assistant: Assistant, names: Sequence[str], depth: int, log: Callable[[str], None]) -> list[tuple[Ranker, float]]:
     """Each named system over the assistant's index and embedder, with the seconds it took to build."""
     from .systems import _ablated_assistant
 

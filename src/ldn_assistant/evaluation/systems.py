@@ -7,8 +7,9 @@ disclaimers, so one set of metrics fits them all.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..product import NAME as PRODUCT  # the product is one of the systems compared, under its own name
 
@@ -54,7 +55,7 @@ class System(Protocol):
     def answer(self, question: str) -> SystemAnswer: ...
 
 
-def from_answer(answer: "Answer") -> SystemAnswer:
+def from_answer(answer: Answer) -> SystemAnswer:
     """The product's Answer in the common shape."""
     passages = tuple(ShownPassage(p.source_id, p.start, p.end, p.text, p.title) for p in answer.passages)
     return SystemAnswer(answer.status, passages, tuple(answer.disclaimers))
@@ -63,7 +64,7 @@ def from_answer(answer: "Answer") -> SystemAnswer:
 class ProductSystem:
     """The assistant exactly as users get it, through the public ask()."""
 
-    def __init__(self, assistant: "Assistant", name: str = PRODUCT) -> None:
+    def __init__(self, assistant: Assistant, name: str = PRODUCT) -> None:
         self.assistant = assistant
         self.name = name
 
@@ -75,7 +76,7 @@ class ProductSystem:
             return from_answer(self.assistant.answer(question))
 
 
-def _ablated_assistant(base: "Assistant", dense_weight: float, lexical_weight: float) -> "Assistant":
+def _ablated_assistant(base: Assistant, dense_weight: float, lexical_weight: float) -> Assistant:
     """An Assistant over the same index and embedder whose retriever has one side switched off.
 
     Everything else (validation, triage, evidence gate, composition) is the product's own code, so
@@ -90,13 +91,13 @@ def _ablated_assistant(base: "Assistant", dense_weight: float, lexical_weight: f
 
     class AblatedAssistant(Assistant):
         @property
-        def retriever(self) -> "HybridRetriever":  # type: ignore[override]
+        def retriever(self) -> HybridRetriever:  # type: ignore[override]
             return retriever
 
     return AblatedAssistant(base.settings, embedder=base.embedder, index=base.index)
 
 
-def build_systems(assistant: "Assistant", names: tuple[str, ...] = SYSTEM_NAMES, log: Callable[[str], None] | None = None) -> list[System]:
+def build_systems(assistant: Assistant, names: tuple[str, ...] = SYSTEM_NAMES, log: Callable[[str], None] | None = None) -> list[System]:
     """The named systems, all over the assistant's corpus and its one loaded embedder."""
     unknown = [n for n in names if n not in SYSTEM_NAMES]
     if unknown:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .metrics import QUALITY_METRICS, SystemMetrics
 from .systems import PRODUCT

@@ -8,9 +8,10 @@ Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "categor
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..domains import EMERGENCY_CATEGORIES
 from ..triage import EmergencySignal
@@ -109,7 +110,7 @@ def score(cases: list[TriageCase], signals: list[EmergencySignal]) -> TriageMetr
     )
 
 
-def triage_systems(assistant: "Assistant") -> dict[str, Callable[[str], EmergencySignal]]:
+def triage_systems(assistant: Assistant) -> dict[str, Callable[[str], EmergencySignal]]:
     """Each system as a function from message to signal; all read the same cleaned text."""
     from ..safety import clean_question
 
@@ -138,7 +139,7 @@ class TriageReport:
         }
 
 
-def run_triage(assistant: "Assistant", folder: Path = TRIAGE_DIR, halves: tuple[str, ...] = ("dev", "locked")) -> TriageReport:
+def run_triage(assistant: Assistant, folder: Path = TRIAGE_DIR, halves: tuple[str, ...] = ("dev", "locked")) -> TriageReport:
     systems = triage_systems(assistant)
     results: dict[str, dict[str, TriageMetrics]] = {}
     for half in halves:

@@ -52,7 +52,7 @@ def disclaimers_html(evidence_status: str | None = None) -> str:
     return f"<section class='ldn-disclaimers' aria-label='Warnings'>{inner}</section>"
 
 
-def build_app(assistant: "Assistant") -> gr.Blocks:
+def build_app(assistant: Assistant) -> gr.Blocks:
     """The chat UI over one warm Assistant. Launch it with launch_app() (or demo.launch)."""
     settings = assistant.settings
 

@@ -30,7 +30,7 @@ def previous_searched(turns: list[Turn]) -> str | None:
     return None
 
 
-def ask(assistant: "Assistant", message: Any, turns: list[Turn]) -> list[Turn]:
+def ask(assistant: Assistant, message: Any, turns: list[Turn]) -> list[Turn]:
     """The conversation with one more turn. Never raises: Assistant.answer() turns every problem
     (too long, unreadable, a failure) into an answer with a notice."""
     if isinstance(message, str) and not message.strip():
@@ -73,7 +73,7 @@ def latest_citation(turns: list[Turn]) -> str | None:
     return None
 
 
-def show_citation(assistant: "Assistant", choice: str | None, turns: list[Turn]) -> str:
+def show_citation(assistant: Assistant, choice: str | None, turns: list[Turn]) -> str:
     """The cited document as inert HTML with the quoted passage highlighted."""
     if not choice:
         return placeholder_html(VIEWER_HINT)
@@ -91,6 +91,6 @@ def show_citation(assistant: "Assistant", choice: str | None, turns: list[Turn])
     return source_html(source, passage.start, passage.end, label=label)
 
 
-def api_answer(assistant: "Assistant", question: str) -> dict[str, Any]:
+def api_answer(assistant: Assistant, question: str) -> dict[str, Any]:
     """The /ask endpoint: one question in, Answer.to_dict() out. Stateless: no follow-ups."""
     return assistant.answer(question).to_dict()

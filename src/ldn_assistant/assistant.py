@@ -61,7 +61,7 @@ class Assistant:
         assistant = cls(settings)
         if build_if_missing and not Index.exists(settings):
             assistant.ingest()
-        assistant.index  # open now, so a stale or mismatched index fails here with its message
+        _ = assistant.index  # open now, so a stale or mismatched index fails here with its message
         return assistant
 
     # --- the index --------------------------------------------------------------------------
@@ -143,7 +143,7 @@ class Assistant:
         self.embedder.embed_query("warm up")
         self.retriever.search("warm up", 1)
         self.detector.warm_up()
-        self.gate, self.scope, self.conflicts
+        _ = self.gate, self.scope, self.conflicts  # built now (lazy properties), not on the first question
 
     # --- questions ----------------------------------------------------------------------------
 

@@ -104,7 +104,7 @@ class EvidenceGate:
         best = (np.asarray(self.embedder.embed_documents(todo)) @ self._neighbour_vectors.T).max(axis=1)
         if len(self._neighbours) > 50_000:  # a long-running server sees endless new words
             self._neighbours.clear()
-        self._neighbours.update({w: bool(b >= _NEIGHBOUR_COSINE) for w, b in zip(todo, best)})
+        self._neighbours.update({w: bool(b >= _NEIGHBOUR_COSINE) for w, b in zip(todo, best, strict=True)})
 
     def specificity(self, word: str) -> str:
         """'subject': names a subject of its own (a clinical word, a special population, a drug), so passages

@@ -107,7 +107,7 @@ def _mark_navigation(lines: list[Line], text: str) -> None:
         j = i
         while j < len(lines) and (lines[j].bullet or _SEPARATOR_ONLY.match(text[lines[j].start : lines[j].end])):
             j += 1
-        run = [text[l.start : l.end] for l in lines[i:j]]
+        run = [text[line.start : line.end] for line in lines[i:j]]
         menu = any(_SEPARATOR_ONLY.match(r) for r in run) or any(
             _BULLET.sub("", r).strip().lower() in _NAV_WORDS for r in run
         )

@@ -39,7 +39,7 @@ class QueryExpander:
             glossed = glossed[: m.end()] + f" ({self.profile.abbreviations[m.group(1).lower()]})" + glossed[m.end() :]
         for drug_class in self.profile.drug_classes.values():
             glossed = drug_class.pattern.sub(
-                lambda m: m.group(0) if m.group(0).lower() in (drug_class.name, drug_class.name + "s") else f"{m.group(0)} ({drug_class.gloss})",
+                lambda m: m.group(0) if m.group(0).lower() in (drug_class.name, drug_class.name + "s") else f"{m.group(0)} ({drug_class.gloss})",  # noqa: B023 (sub() calls it at once)
                 glossed,
             )
         return glossed

@@ -70,11 +70,11 @@ _INSTRUCTION = _rx(
     r"\b(ignore|disregard|forget|override|bypass|skip)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines?|guardrails?|restrictions?|sources?|system|programming|disclaimers?|warnings?)\b",
     r"\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|\bDAN\b|\bdo anything now\b",
     r"\byou are (now|no longer)\b|\bfrom now on\b|\bact as\b|\bpretend\b|\brole[- ]?play\b|\bplay the role\b|\bimagine (that )?you\b",
-    r"(^|[.!?:]\s*|\b(just|please|now|can you|could you|will you|would you|you must|you should|i need you to|i want you to) )(say|tell me|confirm|agree|admit|state|declare|promise|guarantee|assure me)( to me)?( that| it| ldn| naltrexone| yes| no)\b",
-    r"\brepeat after me\b|\brespond (only )?with\b|\banswer (only )?with\b|\bjust say\b|\b(confirm|answer) (yes or no|with yes|with a yes)\b|\bwithout (quoting|citing|sources|the disclaimers?|disclaimers?|warnings?)\b",
+    r"(^|[.!?:]\s*|\b(just|please|now|can you|could you|will you|would you|you must|you should|i need you to|i want you to) )(say|tell me|confirm|agree|admit|state|declare|promise|guarantee|assure me)( to me)?( that| it| ldn| naltrexone| yes| no)\b",  # noqa: E501 (one pattern, kept whole to read)
+    r"\brepeat after me\b|\brespond (only )?with\b|\banswer (only )?with\b|\bjust say\b|\b(confirm|answer) (yes or no|with yes|with a yes)\b|\bwithout (quoting|citing|sources|the disclaimers?|disclaimers?|warnings?)\b",  # noqa: E501 (one pattern, kept whole to read)
     r"\b(complete|finish|continue) (this|the|my) (sentence|paragraph|text|post)\b|\bfor my (blog|website|ad|advert|marketing|post|article)\b",
     r"\b(in your own words|your (own |personal |honest )?(opinion|view|take|recommendation)|what do you (think|believe|recommend))\b",
-    r"\b(write|compose|draft|generate|create|make up|invent)\b.{0,30}\b(paragraph|essay|poem|story|article|summary|blog|post|song|letter|tweet|review|script|code|ad|advert\w*|testimonial|claim)\b",
+    r"\b(write|compose|draft|generate|create|make up|invent)\b.{0,30}\b(paragraph|essay|poem|story|article|summary|blog|post|song|letter|tweet|review|script|code|ad|advert\w*|testimonial|claim)\b",  # noqa: E501 (one pattern, kept whole to read)
     r"\bprescribe (it |ldn |naltrexone )?(to |for )?me\b|\b(can|could|will|would) you (please )?prescribe\b|\bwrite (me )?a prescription\b",
     r"<\s*script|\{\{|\$\{|;\s*drop\s+table|\bunion\s+select\b|--\s*$",
 )

@@ -67,7 +67,7 @@ class VectorStore:
         if n <= 0:
             return []
         result = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
-        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def drop_collection(self, name: str) -> None:
         """Remove a collection left by a build with other settings, if it is still there."""

@@ -209,7 +209,9 @@ def parse_profile(data: dict[str, Any], where: str = "profile", digest: str = ""
         triage = TriageRules(
             patterns=patterns,
             not_now=_compile(f"{where}: triage.not_now_patterns", triage_data.get("not_now_patterns", [])),
-            cue_before_match=(_compile(f"{where}: triage.cue_before_match", [triage_data["cue_before_match"]])[0] if "cue_before_match" in triage_data else None),
+            cue_before_match=(
+                _compile(f"{where}: triage.cue_before_match", [triage_data["cue_before_match"]])[0] if "cue_before_match" in triage_data else None
+            ),
             risk=_compile(f"{where}: triage.risk_patterns", triage_data.get("risk_patterns", [])),
             urgency=_compile(f"{where}: triage.urgency_cues", triage_data.get("urgency_cues", [])),
             danger=_compile(f"{where}: triage.danger_signs", triage_data.get("danger_signs", [])),

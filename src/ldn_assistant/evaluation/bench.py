@@ -13,7 +13,6 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,7 @@ def _paired(numerators: list[float], denominators: list[float]) -> dict[str, flo
     """Spread of the run-by-run ratios: each pair was measured back to back, so this cancels slow drift."""
     from .bench_stats import Spread
 
-    return Spread.of([n / d for n, d in zip(numerators, denominators) if d > 0]).to_dict()
+    return Spread.of([n / d for n, d in zip(numerators, denominators, strict=True) if d > 0]).to_dict()
 
 
 def run_bench(
@@ -92,7 +91,9 @@ def run_bench(
     if not questions:
         raise click.ClickException(f"no answered cases in {evals_file} to use as questions")
     bar = tqdm(total=plan.steps(len(questions)), desc="bench", unit="step", file=sys.stderr, disable=not show_progress)
-    step: Callable[[], None] = lambda: bar.update(1)
+
+    def step() -> None:
+        bar.update(1)
 
     stages: dict[str, float] = {}
     mark = [time.perf_counter()]

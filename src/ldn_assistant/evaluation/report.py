@@ -44,7 +44,7 @@ def _case_result(result: CaseResult, passages: int) -> dict[str, Any]:
         "latency_ms": round(result.outcome.latency_ms, 2),
         "passages": [
             {"rank": i, "source_id": p.source_id, "start": p.start, "end": p.end, "relevant": rel, "text": _preview(p.text)}
-            for i, (p, rel) in enumerate(zip(result.answer.passages[:passages], result.outcome.relevant), start=1)
+            for i, (p, rel) in enumerate(zip(result.answer.passages[:passages], result.outcome.relevant, strict=False), start=1)
         ],
     }
 
@@ -114,7 +114,8 @@ def _failure(case_entry: dict[str, Any]) -> list[str]:
     lines.append(f"**Expected:** `{exp['status']}`" + (f", evidence from {', '.join(exp['sources'])}:" if exp["evidence"] else ""))
     lines += [f"- “{_quote(e)}”" for e in exp["evidence"]]
     rank = got["first_hit_rank"]
-    lines += ["", f"**Got:** `{got['status']}`" + (f", first evidence at rank {rank}" if rank else (", no evidence in the passages" if exp["evidence"] and got["passages"] else ""))]
+    no_evidence = ", no evidence in the passages" if exp["evidence"] and got["passages"] else ""
+    lines += ["", f"**Got:** `{got['status']}`" + (f", first evidence at rank {rank}" if rank else no_evidence)]
     lines += [f"{p['rank']}. `{p['source_id']}` [{p['start']}:{p['end']}] {'✓ ' if p['relevant'] else ''}{_quote(p['text'])}" for p in got["passages"]]
     return lines + [""]
 

@@ -220,7 +220,8 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     "fail_under",
     multiple=True,
     metavar="[SYSTEM.]METRIC=VALUE",
-    help=f"Exit {int(ExitCode.THRESHOLD_MISSED)} when a metric (over all cases run) is below VALUE. Without SYSTEM it is the product (ldn-assistant). Repeatable.",
+    help=f"Exit {int(ExitCode.THRESHOLD_MISSED)} when a metric (over all cases run) is below VALUE. "
+    "Without SYSTEM it is the product (ldn-assistant). Repeatable.",
 )
 @click.option(
     "--system",

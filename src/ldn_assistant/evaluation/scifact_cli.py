@@ -50,18 +50,33 @@ def scifact_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(*args: Any, suite: str | None, split: str | None, n_docs: str | None, max_claims: int | None, scifact_dir: Path | None, **kwargs: Any) -> Any:
         if suite is None:
-            given = [name for name, v in (("--split", split), ("--n-docs", n_docs), ("--max-claims", max_claims), ("--scifact-dir", scifact_dir)) if v is not None]
+            pairs = (("--split", split), ("--n-docs", n_docs), ("--max-claims", max_claims), ("--scifact-dir", scifact_dir))
+            given = [name for name, v in pairs if v is not None]
             if given:
                 raise click.UsageError(f"{', '.join(given)} apply only with --suite scifact")
             return command(*args, scifact=None, **kwargs)
         return command(*args, scifact=ScifactArgs(split or "dev", _n_docs(n_docs) if n_docs else 1200, max_claims, scifact_dir), **kwargs)
 
     options = [
-        click.option("--suite", type=click.Choice(["scifact"]), default=None, help="A public benchmark instead of the golden suites: scifact (the bare engine, no domain knowledge, on the SciFact claims)."),
-        click.option("--split", type=click.Choice(SPLITS), default=None, help="SciFact claims to score: dev (held out, reported) or train (for tuning). Default dev."),
-        click.option("--n-docs", "n_docs", metavar="N|full", default=None, help="SciFact corpus size: a subset of N abstracts or the full 5,183. Default 1200."),
+        click.option(
+            "--suite",
+            type=click.Choice(["scifact"]),
+            default=None,
+            help="A public benchmark instead of the golden suites: scifact (the bare engine, no domain knowledge, on the SciFact claims).",
+        ),
+        click.option(
+            "--split", type=click.Choice(SPLITS), default=None, help="SciFact claims to score: dev (held out, reported) or train (for tuning). Default dev."
+        ),
+        click.option(
+            "--n-docs", "n_docs", metavar="N|full", default=None, help="SciFact corpus size: a subset of N abstracts or the full 5,183. Default 1200."
+        ),
         click.option("--max-claims", type=click.IntRange(min=1), default=None, help="Score only the first N scorable SciFact claims (a quick run)."),
-        click.option("--scifact-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=f"The SciFact release folder (default ${SCIFACT_DIR_ENV}, else ../shared/benchmarks/scifact)."),
+        click.option(
+            "--scifact-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help=f"The SciFact release folder (default ${SCIFACT_DIR_ENV}, else ../shared/benchmarks/scifact).",
+        ),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -117,8 +132,10 @@ def run_scifact_command(
     click.echo(f"{'system':<17}{'ndcg@10':>9}{'recall@10':>11}{'hit@1':>8}{'hit@3':>8}")
     for s in run.systems:
         values = [s.ndcg_at_10, s.recall_at_10, s.rationale_hit(1), s.rationale_hit(3)]
-        click.echo(f"{s.system:<17}" + "".join(f"{'n/a' if v is None else f'{v:.3f}':>{w}}" for v, w in zip(values, (9, 11, 8, 8))))
-    click.echo(f"{run.doc_claims} claims ({run.evidence_claims} with rationales), {run.corpus.n_docs} abstracts, {run.seconds:.1f}s; report: {written.markdown}")
+        click.echo(f"{s.system:<17}" + "".join(f"{'n/a' if v is None else f'{v:.3f}':>{w}}" for v, w in zip(values, (9, 11, 8, 8), strict=True)))
+    click.echo(
+        f"{run.doc_claims} claims ({run.evidence_claims} with rationales), {run.corpus.n_docs} abstracts, {run.seconds:.1f}s; report: {written.markdown}"
+    )
 
     by_system = {s.system: s.summary() for s in run.systems}
     misses = [ThresholdMiss(t, by_system[t.system][t.metric]) for t in thresholds if (by_system[t.system][t.metric] or 0.0) < t.minimum]

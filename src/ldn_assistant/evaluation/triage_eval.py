@@ -90,8 +90,8 @@ def score(cases: list[TriageCase], signals: list[EmergencySignal]) -> TriageMetr
     def rate(hits: list[bool]) -> float:
         return round(sum(hits) / len(hits), 4) if hits else 0.0
 
-    emergencies = [(c, s) for c, s in zip(cases, signals) if c.expected == "emergency"]
-    others = [(c, s) for c, s in zip(cases, signals) if c.expected != "emergency"]
+    emergencies = [(c, s) for c, s in zip(cases, signals, strict=True) if c.expected == "emergency"]
+    others = [(c, s) for c, s in zip(cases, signals, strict=True) if c.expected != "emergency"]
     by_category = {
         cat: rate([s.emergency for c, s in emergencies if c.category == cat])
         for cat in EMERGENCY_CATEGORIES

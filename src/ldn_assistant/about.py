@@ -207,7 +207,7 @@ def _triage_markdown(report: dict[str, Any]) -> list[str]:
         "|---|---|---|",
     ]
     for half, systems in halves.items():
-        layered = systems.get("layered") or next(iter(systems.values()), {})
+        layered: dict[str, Any] = systems.get("layered") or next(iter(systems.values()), {})
         lines.append(
             f"| {escape_markdown(str(half))} | {_pct(layered.get('recall'))} of {layered.get('emergencies', '–')} | "
             f"{_pct(layered.get('false_alarm_rate'))} of {layered.get('non_emergencies', '–')} |"

@@ -113,7 +113,7 @@ class HybridRetriever:
             return Retrieval(question, search_text, ())
         positions = np.fromiter(candidates, dtype=np.int64)
         dense_sim = np.zeros(len(positions), dtype=np.float32)
-        dense_side = dense_sim
+        dense_side: np.ndarray = dense_sim  # float64 once the document context is added
         if hits and hits.passages:
             found = dict(hits.passages)
             # A passage the dense side did not return scores as the weakest one it did return.

@@ -139,6 +139,7 @@ def run_bench(
             stage_done(f"scale_{size}")
         bar.close()
 
+    assert query.naive_ms is not None  # measure_queries was given the naive pipeline
     report: dict[str, Any] = {
         "mode": plan.mode,
         "command": command,

@@ -71,6 +71,7 @@ def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sa
         report = ingest(settings, embedder, progress=ingest_progress)
 
     ingest_s = timed(do_ingest)
+    assert report is not None  # set by do_ingest
     encode_s += timed(lambda: embedder.embed_documents(sample[half:], batch_size=batch))
 
     assistant = Assistant(settings, embedder=embedder)

@@ -306,8 +306,8 @@ def eval_command(
     for line in summary_lines(metrics):
         click.echo(line)
     if triage is not None:
-        for half, systems in triage.halves.items():
-            click.echo(f"triage {half}: " + "; ".join(f"{n} recall {m.recall:.3f} false alarms {m.false_alarm_rate:.3f}" for n, m in systems.items()))
+        for half, by_system in triage.halves.items():
+            click.echo(f"triage {half}: " + "; ".join(f"{n} recall {m.recall:.3f} false alarms {m.false_alarm_rate:.3f}" for n, m in by_system.items()))
     click.echo(f"{len(run.cases)} cases x {len(run.systems)} systems in {run.seconds:.1f}s; report: {written.markdown}")
     if misses:
         for miss in misses:

@@ -9,6 +9,7 @@ One case per line:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def discover_suites(folder: str | Path) -> list[Path]:
     return found
 
 
-def load_suites(paths: list[str | Path]) -> list[Suite]:
+def load_suites(paths: Sequence[str | Path]) -> list[Suite]:
     """Load several suites; the same case id in two suites is refused, since reports key cases by id."""
     suites = [load_suite(p) for p in paths]
     owner: dict[str, str] = {}

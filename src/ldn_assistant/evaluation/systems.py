@@ -91,7 +91,7 @@ def _ablated_assistant(base: Assistant, dense_weight: float, lexical_weight: flo
 
     class AblatedAssistant(Assistant):
         @property
-        def retriever(self) -> HybridRetriever:  # type: ignore[override]
+        def retriever(self) -> HybridRetriever:
             return retriever
 
     return AblatedAssistant(base.settings, embedder=base.embedder, index=base.index)

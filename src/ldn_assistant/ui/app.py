@@ -145,7 +145,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 about = gr.Markdown(elem_id="ldn-about", latex_delimiters=[])
 
         ask_outputs = [question, chatbot, turns, citation, viewer, export_md, export_json]
-        private = {"api_visibility": "private"}
+        private: dict[str, Any] = {"api_visibility": "private"}  # one keyword for listeners whose other parameters differ
         question.submit(on_ask, [question, turns], ask_outputs, **private)
         ask_button.click(on_ask, [question, turns], ask_outputs, **private)
         examples.load_input_event.then(on_ask, [question, turns], ask_outputs, **private)

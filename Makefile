@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export ANONYMIZED_TELEMETRY ?= False
 export GRADIO_ANALYTICS_ENABLED ?= False
 
-.PHONY: run test ingest eval bench scifact scifact-quick chromium clean
+.PHONY: run lint test ingest eval bench scifact scifact-quick chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,12 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing; browser tests will be skipped (install Debian's chromium package)"; fi; }
 
-test: $(STAMP) chromium
+# Lint and types first (configured in pyproject.toml): any finding fails `make test`, and so CI.
+lint: $(STAMP)
+	$(BIN)/ruff check src
+	$(BIN)/mypy src/ldn_assistant
+
+test: lint chromium
 	$(BIN)/python -m pytest
 
 # Ingest first (incremental, so quick when nothing changed): an index built by an older version is rebuilt, not refused.
@@ -54,4 +59,4 @@ scifact-quick: $(STAMP)
 	$(BIN)/ldn-assistant eval --suite scifact --split dev --n-docs 1200 --max-claims 50
 
 clean:
-	rm -rf $(VENV) index/chroma index/*.json reports
+	rm -rf $(VENV) index/chroma index/*.json reports .mypy_cache .ruff_cache

@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -21,6 +21,9 @@ from .cli_options import (
 )
 from .product import NAME as PRODUCT
 
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
 # Commands that live beside the part they drive, loaded only when called (the UI imports gradio).
 LAZY_COMMANDS = {
     "chat": ("ldn_assistant.ui", "chat_command"),
@@ -34,7 +37,7 @@ STDIN_QUESTION_LIMIT = 1_000_000
 
 
 class LazyGroup(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         from pydantic import ValidationError
 
         try:
@@ -72,7 +75,7 @@ def main() -> None:
     """
 
 
-def _assistant(build_if_missing: bool = True):
+def _assistant(build_if_missing: bool = True) -> Assistant:
     from .assistant import Assistant
 
     return Assistant.from_settings(command_settings(), build_if_missing=build_if_missing)

@@ -19,11 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .text import STOPWORDS, stem, words
 from .types import CitedPassage, Conflict, ConflictValue
+
+if TYPE_CHECKING:
+    from .lexical import BM25Index
 
 # A word in this share of the corpus's passages or more names the corpus's topic, not a thing.
 # Fixed before any measurement (a quarter), not tuned.
@@ -140,7 +144,7 @@ class ConflictFinder:
         self.topic = frozenset(topic_words)
 
     @classmethod
-    def from_lexical(cls, lexical) -> ConflictFinder:
+    def from_lexical(cls, lexical: BM25Index) -> ConflictFinder:
         """Topic words from the corpus's BM25 index: stems in at least a quarter of its passages."""
         if lexical.size == 0:
             return cls()

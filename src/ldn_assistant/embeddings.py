@@ -14,6 +14,7 @@ from .settings import BUNDLED_MODEL
 
 if TYPE_CHECKING:
     import numpy as np
+    from sentence_transformers import SentenceTransformer
 
 
 class Embedder(Protocol):
@@ -49,18 +50,18 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu") -> None:
         self.name = model
         self.device = device
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
     @property
-    def model(self):
+    def model(self) -> SentenceTransformer:
         if self._model is None:
             with self._lock:
                 if self._model is None:
                     self._model = self._load()
         return self._model
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         # No hub traffic unless the user asks for it: the bundled model and cached models load offline.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

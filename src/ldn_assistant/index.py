@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .basis import CorpusBasis
 from .corpus import scan_corpus
@@ -30,6 +31,9 @@ from .snapshot import Snapshot, embedding_text, passage_of, unit_id, vector_unit
 from .splitting import SplitSettings
 from .store import VectorStore
 from .types import IngestReport
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Names other modules and tests import from here; they live in snapshot and ingest_steps.
 __all__ = ["Index", "Snapshot", "ingest", "embedding_text", "passage_of", "unit_id", "vector_units", "ProgressCallback"]
@@ -94,11 +98,11 @@ class Index:
         snapshot = Snapshot.from_dict(json.loads(snapshot_path.read_text(encoding="utf-8")))
         return cls(settings, snapshot, VectorStore(settings, manifest["collection"]), manifest)
 
-    def dense(self, embedding, n: int) -> list[tuple[int, float]]:
+    def dense(self, embedding: np.ndarray, n: int) -> list[tuple[int, float]]:
         """(passage position, similarity of its best sentence) for the nearest committed passages, best first."""
         return self.dense_hits(embedding, n).passages
 
-    def dense_hits(self, embedding, n: int) -> DenseHits:
+    def dense_hits(self, embedding: np.ndarray, n: int) -> DenseHits:
         """The nearest committed passages (best sentence each), and every sentence similarity per document."""
         # Passages have about three sentences each; fetch enough sentences to name n passages.
         hits = self.store.query(embedding, min(3 * n + self.uncommitted, self.vectors))

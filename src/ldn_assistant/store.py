@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
+    from chromadb.api import ClientAPI
 
 from .settings import Settings
 
 
-def _client(settings: Settings):
+def _client(settings: Settings) -> ClientAPI:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -67,7 +68,9 @@ class VectorStore:
         if n <= 0:
             return []
         result = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
-        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
+        distances = result["distances"]
+        assert distances is not None  # asked for by include=["distances"]
+        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], distances[0], strict=True)]
 
     def drop_collection(self, name: str) -> None:
         """Remove a collection left by a build with other settings, if it is still there."""

@@ -15,7 +15,7 @@ from ..cli_options import ExitCode, command_settings, exit_codes_help, given_opt
 from .metrics import CaseOutcome, SystemMetrics, contains_evidence, hit_at_k, hit_curve, summarize
 from .scifact_cli import ScifactArgs, scifact_options
 from .suites import Case, Suite, SuiteError, discover_suites, load_suites
-from .systems import DESCRIPTIONS, SYSTEM_NAMES, SystemAnswer
+from .systems import DESCRIPTIONS, SYSTEM_NAMES, ShownPassage, SystemAnswer
 from .thresholds import Threshold, check_thresholds, parse_threshold
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class EvalRun:
         return {name: hit_curve([r.outcome for r in self.results[name]]) for name in self.systems}
 
 
-def _resolvable(passage, source: Source | None) -> bool:
+def _resolvable(passage: ShownPassage, source: Source | None) -> bool:
     """The citation leads somewhere: the source exists, something is known about it, and the title shown is its title."""
     if source is None:
         return False

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 # Before gradio is imported: it reads this at import time. Usage analytics stay off, always.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from typing import TYPE_CHECKING, Any  # noqa: E402
+import gradio as gr  # noqa: E402 (after the analytics switch above)
 
-import gradio as gr  # noqa: E402
-
-from .. import __version__  # noqa: E402
-from ..safety import FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING  # noqa: E402
-from . import session  # noqa: E402
-from .conversation import Turn, conversation_json, conversation_markdown  # noqa: E402
-from .source_view import inert, placeholder_html  # noqa: E402
-from .theme import CSS, PAGE_JS  # noqa: E402
+from .. import __version__  # noqa: E402 (after the analytics switch above)
+from ..safety import FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING  # noqa: E402 (after the analytics switch above)
+from . import session  # noqa: E402 (after the analytics switch above)
+from .conversation import Turn, conversation_json, conversation_markdown  # noqa: E402 (after the analytics switch above)
+from .source_view import inert, placeholder_html  # noqa: E402 (after the analytics switch above)
+from .theme import CSS, PAGE_JS  # noqa: E402 (after the analytics switch above)
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -56,7 +55,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     """The chat UI over one warm Assistant. Launch it with launch_app() (or demo.launch)."""
     settings = assistant.settings
 
-    def on_ask(message: Any, turns: list[Turn]):
+    def on_ask(message: Any, turns: list[Turn]) -> tuple[Any, ...]:
         turns = session.ask(assistant, message, turns or [])
         choice = session.latest_citation(turns)
         return (
@@ -72,7 +71,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def on_citation(choice: str | None, turns: list[Turn]) -> str:
         return session.show_citation(assistant, choice, turns or [])
 
-    def on_clear():
+    def on_clear() -> tuple[Any, ...]:
         empty: list[Turn] = []
         return (
             [],

@@ -283,6 +283,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
             removed=tuple(removed),
             unchanged=tuple(unchanged),
             skipped=tuple(skipped),
+            without_metadata=scan.without_metadata,
             passages=len(passages),
             passages_embedded=len(to_embed),
             rebuilt=old_manifest is None,

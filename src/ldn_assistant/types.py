@@ -188,6 +188,7 @@ class IngestReport:
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     skipped: tuple[FileProblem, ...] = ()
+    without_metadata: tuple[str, ...] = ()  # indexed, but with no metadata file: title, outlet, date unknown
     passages: int = 0
     passages_embedded: int = 0
     rebuilt: bool = False

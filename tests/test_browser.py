@@ -109,6 +109,8 @@ def _open(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("#ldn-question textarea")
     page.wait_for_function("document.querySelector('#ldn-disclaimers .ldn-fold') !== null")
+    # The page script runs once gradio has mounted the app and wired its events: only then is a click an event.
+    page.wait_for_function("typeof window.ldnDownload === 'function'")
 
 
 def _in_first_screen(page, selector: str) -> bool:

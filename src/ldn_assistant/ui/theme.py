@@ -31,6 +31,8 @@ details.ldn-fold[open] .ldn-more { display: none; }
 #ldn-chat .placeholder { color: #52606d; font-style: italic; text-align: left; }
 #ldn-chat .ldn-cite { color: #1d4f91; text-decoration: underline; cursor: pointer; }
 #ldn-chat blockquote { border-left: 3px solid #2f6db3; background: #f7f9fc; margin: 0.3rem 0; padding: 0.35rem 0.7rem; }
+/* A long citation label ends in an ellipsis instead of running under the dropdown's arrow. */
+#ldn-citation input { text-overflow: ellipsis; padding-right: 1.6rem; }
 .ldn-source { font-size: 0.9rem; }
 .ldn-source-title { margin: 0.2rem 0 0.1rem; font-size: 1.05rem; color: #1e3a5f; }
 .ldn-cited-as, .ldn-where { margin: 0.15rem 0; color: #52606d; font-size: 0.82rem; }

@@ -125,3 +125,20 @@ def test_bad_files_are_reported_each_with_a_reason_and_the_rest_load(tmp_path):
 def test_missing_corpus_folder_names_the_setting(tmp_path):
     with pytest.raises(FileNotFoundError, match="LDN_CORPUS_DIR"):
         scan_corpus(tmp_path / "nowhere", 1000)
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("## LDN in practice ##\n\nBody text.", "LDN in practice"),
+        ("November 10, 2024\n\nLow Dose Naltrexone for Chronic Pain\nBody text follows here.", "Low Dose Naltrexone for Chronic Pain"),
+        ("2022-12-09\nIntroduction\nLDN and fibromyalgia\nText.", "LDN and fibromyalgia"),
+        ("- Nausea\n- Vivid dreams\nA list and no heading at all.", None),
+        ("Low dose naltrexone is taken at night.", None),  # a sentence, not a heading
+        ("Home\n\nLDN", None),  # a menu word and one word are no title
+    ],
+)
+def test_the_first_heading_line_skips_datelines_section_names_lists_and_sentences(text, title):
+    from ldn_assistant.titles import heading_title
+
+    assert heading_title(text) == title

@@ -19,7 +19,8 @@ def content_hash(text: str) -> str:
 
 @dataclass(frozen=True)
 class SourceMetadata:
-    """What is known about a document; unknown fields stay None, never guessed."""
+    """What is known about a document; unknown fields stay None, never guessed. A title the metadata
+    file does not give is the one the document gives itself, if any (corpus.py, titles.py)."""
 
     title: str | None = None
     publisher: str | None = None

@@ -23,6 +23,8 @@ details.ldn-fold[open] .ldn-more { display: none; }
 #ldn-ask-row { align-items: center; }
 .ldn-status { margin: 0; min-height: 0; color: #9a3412; font-weight: 600; }
 .ldn-status:empty { display: none; }
+/* With no message, the status block takes no room (gradio's gap above it included). */
+#ldn-status:has(.ldn-status:empty) { display: none !important; }
 .ldn-offscreen { position: absolute !important; left: -10000px !important; width: 1px !important; height: 1px !important; overflow: hidden !important; }
 /* Room for the chat's own buttons (clear, copy all), which otherwise sit on the first message. */
 #ldn-chat [role=log] { padding-top: 2.2rem; }

@@ -13,7 +13,8 @@ from ldn_assistant.index import Index
 
 pytestmark = pytest.mark.slow
 
-ANSWER_KEYS = {"question", "status", "notice", "crisis_note", "passages", "disclaimers", "markdown"}
+ANSWER_KEYS = {"question", "status", "notice", "crisis_note", "passages", "disclaimers", "evidence_status", "conflicts", "markdown"}
+CONFLICT_VALUE_TYPES = {"rank": int, "text": str, "start": int, "end": int}
 PASSAGE_TYPES = {
     "rank": int,
     "text": str,
@@ -34,6 +35,7 @@ QUESTIONS = [
     "Is LDN safe in pregnancy?",  # no_evidence
     "What is the capital of France?",  # out_of_scope
     "My husband took LDN and is not breathing",  # emergency
+    "When was naltrexone first introduced?",  # answered, with a conflict note
 ]
 
 
@@ -56,6 +58,12 @@ def test_to_dict_has_exactly_the_documented_keys_and_types(answers, i):
     assert data["crisis_note"] is None or isinstance(data["crisis_note"], str)
     assert isinstance(data["disclaimers"], list) and all(isinstance(d, str) for d in data["disclaimers"])
     assert isinstance(data["markdown"], str) and data["markdown"]
+    assert isinstance(data["evidence_status"], str) and data["evidence_status"]
+    assert isinstance(data["conflicts"], list)
+    for conflict in data["conflicts"]:
+        assert set(conflict) == {"kind", "note", "values"} and isinstance(conflict["note"], str)
+        for value in conflict["values"]:
+            assert {k: type(v) for k, v in value.items()} == CONFLICT_VALUE_TYPES
     assert isinstance(data["passages"], list)
     for passage in data["passages"]:
         assert set(passage) == set(PASSAGE_TYPES)

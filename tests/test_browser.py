@@ -18,6 +18,8 @@ from ldn_assistant.ui.disclaimers import summary
 from ldn_assistant.ui.session import EMPTY_QUESTION
 
 from conftest import ROOT, copy_corpus
+from test_evidence_basis import INTRODUCED
+from test_evidence_basis import _report as write_eval_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -69,7 +71,9 @@ def served(tmp_path_factory, embedder, assistant):
     meta = {"title": MARKUP_TITLE, "publisher": "Test <i>outlet</i>", "date": "2025-01-01", "kind": "test document"}
     (corpus / "zz_markup_bulletin.txt.meta.json").write_text(json.dumps(meta), encoding="utf-8")
     shutil.copytree(assistant.settings.index_dir, base / "index")
-    settings = Settings(corpus_dir=corpus, index_dir=base / "index", ui_eval_report=base / "no-report.json")
+    # An eval report beside the app (reports/eval/ and reports/scifact/, as the runners lay them out).
+    report = write_eval_report(base / "reports" / "eval" / "report.json")
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index", ui_eval_report=report)
     app_assistant = Assistant(settings, embedder=embedder)
     report = app_assistant.ingest()
     assert report.added == ("zz_markup_bulletin.txt",), report
@@ -164,12 +168,12 @@ def test_chat_in_a_real_browser(served):
             assert summary(OPIOID_WARNING) in reply and summary(FDA_STATUS) in reply
             assert FDA_STATUS not in _words(reply)
 
-            # Copy an answer: the message's copy button gives its Markdown, full disclaimer texts included.
+            # Copy an answer: the message's copy button gives its Markdown, full disclaimer and evidence-status texts included.
             page.locator("#ldn-chat .bot-row").last.hover()
             page.locator("#ldn-chat .message-buttons-left button[aria-label='Copy message']").last.click()
             page.wait_for_function(
                 "(texts) => navigator.clipboard.readText().then((t) => texts.every((d) => t.includes(d)))",
-                arg=list(DISCLAIMERS),
+                arg=[*DISCLAIMERS, assistant.evidence_status],
                 timeout=5_000,
             )
 
@@ -285,27 +289,28 @@ def test_first_screen_and_one_answer(served, screen):
 @needs_chromium
 def test_disclaimers_fold_to_one_line_with_the_full_text_a_click_away(served):
     assistant, url = served
+    texts = (*DISCLAIMERS, assistant.evidence_status)  # the evidence status folds like the disclaimers
     with _page("laptop", accept_downloads=True) as page:
         _open(page, url)
         # The banner: a summary each, the full text behind "Full text".
         banner = page.locator("#ldn-disclaimers")
-        for text in DISCLAIMERS:
+        for text in texts:
             assert summary(text) in banner.inner_text() and text not in _words(banner.inner_text())
         banner.locator("summary", has_text=summary(OPIOID_WARNING)).click()
         assert OPIOID_WARNING in _words(banner.inner_text())
 
         # An answer to a question without opioids: every disclaimer folded, each one click from its full text.
         reply = _ask(page, QUESTION, 0)
-        assert all(text not in _words(reply) for text in DISCLAIMERS)
+        assert all(text not in _words(reply) for text in texts)
         answer = page.locator("#ldn-chat .bot-row").last
-        for text in DISCLAIMERS:
+        for text in texts:
             answer.locator("summary", has_text=summary(text)).click()
             assert text in _words(answer.inner_text())
 
         # A question naming an opioid: the opioid warning in full, first, before any quote.
         reply = _words(_ask(page, "Can I take LDN with tramadol?", 1))
         assert OPIOID_WARNING in reply and reply.index(OPIOID_WARNING) < reply.index("[1]")
-        assert FDA_STATUS not in reply and NOT_MEDICAL_ADVICE not in reply
+        assert FDA_STATUS not in reply and NOT_MEDICAL_ADVICE not in reply and assistant.evidence_status not in reply
 
         # An emergency: the emergency notice always in full.
         reply = _words(_ask(page, "My husband took LDN and is not breathing", 2))
@@ -314,8 +319,9 @@ def test_disclaimers_fold_to_one_line_with_the_full_text_a_click_away(served):
         # What leaves the page keeps the full texts on every answer.
         record = json.loads(_download(page, "#ldn-export-json"))
         assert [t["answer"]["disclaimers"] for t in record["turns"]] == [list(DISCLAIMERS)] * 3
+        assert [t["answer"]["evidence_status"] for t in record["turns"]] == [assistant.evidence_status] * 3
         markdown = _download(page, "#ldn-export-md")
-        assert markdown.count(FDA_STATUS) == 3
+        assert markdown.count(FDA_STATUS) == 3 and markdown.count(assistant.evidence_status) == 3
 
 
 @pytest.mark.browser
@@ -409,3 +415,56 @@ def test_logins_are_enforced(served):
         assert answer["status"] == "answered"
     finally:
         demo.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium); `make chromium` installs it")
+def test_evidence_basis_in_a_real_browser(served):
+    """Issue 11 on the page: the evidence status in the banner, a conflict note and source tags on an
+    answer, and the About tab with intended use, dated sources, live validation figures and the
+    automation-bias statement."""
+    from playwright.sync_api import sync_playwright
+
+    assistant, url = served
+    expected = assistant.answer(INTRODUCED)
+    assert expected.conflicts
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector("#ldn-question textarea")
+            # The evidence status in the banner: its one-line summary, the full text one click away (issue 12).
+            status = assistant.evidence_status
+            banner = page.locator("#ldn-disclaimers")
+            assert summary(status) in banner.inner_text() and status not in _words(banner.inner_text())
+            banner.locator("summary", has_text=summary(status)).click()
+            assert status in _words(banner.inner_text())
+
+            reply = " ".join(_ask(page, INTRODUCED, 0).split())
+            assert "Where the sources differ" in reply and expected.conflicts[0].note in reply
+            assert reply.index("Where the sources differ") < reply.index("[1]")
+            first = expected.passages[0]
+            assert f"Source A · {first.kind} · {first.date or 'date not stated'}" in reply
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "laptop-conflict.png"))  # for a look; docs/ shows the four others
+            # And on the answer: folded like the other disclaimers, whole after one click.
+            answer = page.locator("#ldn-chat .bot-row").last
+            assert summary(status) in reply and status not in reply
+            answer.locator("summary", has_text=summary(status)).click()
+            assert status in _words(answer.inner_text())
+
+            page.get_by_role("tab", name="About").click()
+            page.wait_for_function("document.querySelector('#ldn-about') && document.querySelector('#ldn-about').innerText.includes('Validation')", timeout=10_000)
+            about = page.inner_text("#ldn-about")
+            for heading in ("Intended use and users", "What goes in", "How an answer is made", "Data sources", "Known limits", "Do not rely on it because it is software"):
+                assert heading in about
+            assert "2024-11-10" in about and "2022-12-09" in about and "physician blog" in about
+            assert "83%" in about and "88% of 189" in about and "0.720" in about  # from the report files
+            # Live: a new report shows on the next page load, without a restart.
+            write_eval_report(assistant.settings.ui_eval_report, hit3=0.9)
+            page.reload()
+            page.get_by_role("tab", name="About").click()
+            page.wait_for_function("document.querySelector('#ldn-about') && document.querySelector('#ldn-about').innerText.includes('90%')", timeout=10_000)
+        finally:
+            browser.close()

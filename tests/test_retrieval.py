@@ -92,3 +92,83 @@ def test_a_patient_on_an_opioid_is_shown_the_co_use_warning_passage(assistant, d
     assert answer.status == "answered" and answer.opioid_warning_first
     top = [p.text for p in answer.passages[:3]]
     assert any("not recommended for people currently taking opioid medications" in t for t in top)
+
+
+_TAPER = """# Coming off gabapentin
+
+## Why a slow taper
+
+Gabapentin should not be stopped all at once. Stopping suddenly can bring on anxiety, sweating and, rarely, seizures.
+
+## A weekly schedule
+
+Lower the daily gabapentin amount by about a tenth each week. Hold the amount steady for an extra week if symptoms return.
+
+## Checking in
+
+Review sleep, mood and pain at every step of the taper with the prescriber before the next reduction.
+"""
+_GARDEN = """# Notes from the allotment
+
+## Tomatoes
+
+Tomatoes want full sun and steady watering. Pinch out the side shoots each week.
+
+## A neighbour's question
+
+How should a gabapentin taper be done, my neighbour asked while we weeded. Then we talked about slugs.
+
+## Compost
+
+Turn the heap every fortnight so it stays warm and breaks down evenly.
+"""
+
+
+@pytest.fixture()
+def two_documents(make_settings, embedder, tmp_path):
+    """A document about tapering gabapentin throughout, and one that restates the question once in passing."""
+    from ldn_assistant.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "taper.md").write_text(_TAPER, encoding="utf-8")
+    (corpus / "garden.md").write_text(_GARDEN, encoding="utf-8")
+    assistant = Assistant(make_settings(domain="none"), embedder=embedder)
+    assistant.ingest()
+    return assistant
+
+
+def test_each_passage_knows_its_document_and_documents_have_their_own_bm25(two_documents):
+    snapshot = two_documents.index.snapshot
+    rows = {p.source_id: set() for p in snapshot.passages}
+    for passage, row in zip(snapshot.passages, snapshot.document_rows):
+        rows[passage.source_id].add(int(row))
+    assert all(len(r) == 1 for r in rows.values()) and len({min(r) for r in rows.values()}) == 2
+    scores = snapshot.document_lexical.scores("slugs tomatoes")
+    garden = min(rows["garden.md"])
+    assert scores[garden] > 0 and scores[1 - garden] == 0
+
+
+def test_document_context_adds_the_same_share_to_every_passage_of_a_document(two_documents):
+    """The context moves whole documents, never one passage against its siblings, and each passage's own
+    BM25 (what the evidence gate reads) stays its own. How much it helps is measured on SciFact, not here."""
+    from ldn_assistant.retrieval import DocumentContext
+
+    retriever, snapshot = two_documents.retriever, two_documents.index.snapshot
+    question = "How should a gabapentin taper be done?"
+    own = snapshot.lexical.scores(question)
+    with_context = retriever._with_document_lexical(own, question)
+    added = with_context - own
+    for source in ("taper.md", "garden.md"):
+        shares = np.array([added[i] for i, p in enumerate(snapshot.passages) if p.source_id == source])
+        assert np.allclose(shares, shares[0], rtol=1e-5) and shares[0] > 0
+
+    try:
+        found_on = retriever.search(question, 6).results
+        retriever.context = DocumentContext(0.0, 0.0)
+        found_off = retriever.search(question, 6).results
+    finally:
+        retriever.context = DocumentContext()
+    own_on = {r.passage.passage_id: r.lexical for r in found_on}
+    assert own_on == {r.passage.passage_id: r.lexical for r in found_off}
+    assert 0.0 in own_on.values()  # the garden's other notes share no word with the question

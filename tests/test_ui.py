@@ -12,9 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ldn_assistant.answer import make_answer
-from ldn_assistant.render import escape_markdown
-from ldn_assistant.safety import DISCLAIMERS, EMERGENCY_NOTICE, FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING
-from ldn_assistant.types import Answer, CitedPassage, Source, SourceMetadata, content_hash
+from ldn_assistant.render import always_read, escape_markdown
+from ldn_assistant.safety import (
+    DISCLAIMERS,
+    EMERGENCY_NOTICE,
+    EVIDENCE_STATUS_TEMPLATE,
+    FDA_STATUS,
+    NOT_MEDICAL_ADVICE,
+    OPIOID_WARNING,
+)
+from ldn_assistant.types import Answer, CitedPassage, Conflict, ConflictValue, Source, SourceMetadata, content_hash
 from ldn_assistant.ui.about import NOT_STATED, about_markdown, eval_markdown
 from ldn_assistant.ui.access import AccessError, bind_address, is_loopback, load_users, make_auth, parse_users
 from ldn_assistant.ui.command import chat_command
@@ -230,35 +237,45 @@ def test_about_page_before_and_after_an_eval(tmp_path):
 # --- disclaimers in the chat ----------------------------------------------------------------------
 
 
+# The evidence status as the index fills it in (any corpus description: the summary names none).
+EVIDENCE_STATUS = EVIDENCE_STATUS_TEMPLATE.replace("{corpus}", "2 documents (1 blog, 1 news report), dated 2022 to 2024")
+
+
 def test_each_disclaimer_folds_to_its_one_line_summary_with_the_full_text_inside():
+    from ldn_assistant.domains import load_profile
     from ldn_assistant.ui.disclaimers import banner_html, folded, summary
 
-    for text in DISCLAIMERS:
+    texts = (*DISCLAIMERS, EVIDENCE_STATUS)
+    for text in texts:
         line = summary(text)
         assert "\n" not in line and len(line) < len(text) / 2
         fold = folded(text)
         assert fold.startswith("<details") and html.unescape(fold).count(text) == 1
         assert html.unescape(fold.split("<summary>")[1].split("</summary>")[0]).startswith(line)
-    banner = html.unescape(banner_html(DISCLAIMERS))
-    assert all(text in banner and summary(text) in banner for text in DISCLAIMERS)
+    # The evidence status's own line from the profile, whatever corpus filled in its full text.
+    assert summary(EVIDENCE_STATUS) == load_profile("ldn").text("evidence_status_summary")
+    banner = html.unescape(banner_html(texts))
+    assert all(text in banner and summary(text) in banner for text in texts)
 
 
 def test_the_chat_folds_disclaimers_but_the_answer_and_exports_keep_them_whole():
     from ldn_assistant.ui.disclaimers import chat_answer, summary
 
     plain = _answer()
+    texts = always_read(plain)  # the disclaimers and the evidence status
+    assert texts == [*DISCLAIMERS, plain.evidence_status] and plain.evidence_status.startswith("Evidence status:")
     shown = chat_answer(plain)
-    assert all(f"- {text}" not in shown and summary(text) in html.unescape(shown) for text in DISCLAIMERS)
-    assert shown.count("<details") == len(DISCLAIMERS)
+    assert all(f"- {text}" not in shown and summary(text) in html.unescape(shown) for text in texts)
+    assert shown.count("<details") == len(texts)
     assert shown.split("**Always read**")[0] == plain.markdown.split("**Always read**")[0]  # same quotes, same words
-    assert all(f"- {text}" in plain.markdown for text in DISCLAIMERS)  # Answer.markdown: unchanged contract
+    assert all(f"- {text}" in plain.markdown for text in texts)  # Answer.markdown: unchanged contract
     markdown = conversation_markdown([Turn("q", "q", plain)])
-    assert all(text in markdown for text in DISCLAIMERS)
+    assert all(text in markdown for text in texts)
 
     opioid = make_answer("Can I take LDN with oxycodone?", "answered", None, plain.passages)
     shown = chat_answer(opioid)
     assert f"- {OPIOID_WARNING}" in shown and shown.index(OPIOID_WARNING) < shown.index("**[1]**")
-    assert shown.count("<details") == len(DISCLAIMERS) - 1
+    assert shown.count("<details") == len(texts) - 1
 
     emergency = make_answer("not breathing", "emergency", EMERGENCY_NOTICE)
     assert f"**{EMERGENCY_NOTICE}**" in chat_answer(emergency)
@@ -273,6 +290,31 @@ def test_plain_text_for_a_terminal_has_the_same_words_and_no_escapes():
     assert text in plain and "A <b>title</b>" in plain and "\\" not in plain and "**" not in plain
     assert all(d in plain for d in DISCLAIMERS) and FDA_STATUS in plain and NOT_MEDICAL_ADVICE in plain
     assert escape_markdown(text) in answer.markdown  # the Markdown still escapes, for piping
+
+
+def test_conflict_notes_and_source_tags_read_the_same_in_markdown_plain_text_and_chat():
+    """One layout: the note before the quotes and the tag beside each number, in all three outputs."""
+    from dataclasses import replace
+
+    from ldn_assistant.render import answer_text
+    from ldn_assistant.ui.disclaimers import chat_answer
+
+    base = _answer(text="Naltrexone was introduced in 1965.")
+    other = replace(base.passages[0], rank=2, text="Naltrexone was first used in the 1960s.", source_id="other.txt", kind=None, date=None)
+    values = (ConflictValue(1, "1965", 29, 33), ConflictValue(2, "1960s", 33, 38))
+    answer = replace(base, passages=(base.passages[0], other), conflicts=(Conflict("year", values),))
+    note = "Sources differ on the year: [1] 1965; [2] 1960s."
+    assert answer.conflicts[0].note == note
+
+    plain = answer_text(answer)
+    assert f"Where the sources differ\n\n- {note}" in plain
+    assert "[1] Source A · blog · 2024-01-01\n" in plain and "[2] Source B · kind not stated · date not stated\n" in plain
+    assert plain.index(note) < plain.index("[1] Source A") and "`" not in plain and "\\" not in plain
+
+    for markdown in (answer.markdown, chat_answer(answer)):
+        assert f"**Where the sources differ**\n\n- {escape_markdown(note)}" in markdown
+        assert "**[1]** `Source A · blog · 2024-01-01`\n" in markdown
+        assert "**[2]** `Source B · kind not stated · date not stated`\n" in markdown
 
 
 # --- handlers over the real assistant --------------------------------------------------------------

@@ -3,11 +3,13 @@ an answer holds quotes, a fixed notice, and the fixed disclaimers of the domain 
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
+from .basis import UNKNOWN_CORPUS
+from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
 from .retrieval import Retrieved
-from .types import Answer, CitedPassage, Source, Status
+from .types import Answer, CitedPassage, Conflict, Source, Status
 
 
 def cite(results: Sequence[Retrieved], sources: dict[str, Source]) -> tuple[CitedPassage, ...]:
@@ -37,8 +39,10 @@ def cite(results: Sequence[Retrieved], sources: dict[str, Source]) -> tuple[Cite
 class Composer:
     """Builds every Answer of one profile, so every path carries the same disclaimers."""
 
-    def __init__(self, profile: DomainProfile) -> None:
+    def __init__(self, profile: DomainProfile, evidence_status: Callable[[], str | None] | None = None) -> None:
         self.profile = profile
+        # Asked on every answer: the text names the corpus as indexed now, which an ingest may change.
+        self.evidence_status = evidence_status or (lambda: profile.evidence_status(UNKNOWN_CORPUS))
 
     def make(
         self,
@@ -47,6 +51,7 @@ class Composer:
         notice: str | None = None,
         passages: tuple[CitedPassage, ...] = (),
         crisis_note: bool = False,
+        conflicts: tuple[Conflict, ...] = (),
     ) -> Answer:
         """The one constructor every path goes through."""
         note = self.profile.text("crisis_note") if crisis_note and status != "emergency" else ""
@@ -58,10 +63,21 @@ class Composer:
             disclaimers=self.profile.disclaimers,
             opioid_warning_first=self.profile.mentions("opioid", question),
             crisis_note=note or None,
+            conflicts=conflicts,
+            evidence_status=self.evidence_status(),
         )
 
-    def answered(self, question: str, results: Sequence[Retrieved], sources: dict[str, Source], crisis_note: bool = False) -> Answer:
-        return self.make(question, "answered", None, cite(results, sources), crisis_note)
+    def answered(
+        self,
+        question: str,
+        results: Sequence[Retrieved],
+        sources: dict[str, Source],
+        crisis_note: bool = False,
+        finder: ConflictFinder | None = None,
+    ) -> Answer:
+        passages = cite(results, sources)
+        conflicts = finder.find(question, passages) if finder is not None else ()
+        return self.make(question, "answered", None, passages, crisis_note, conflicts)
 
     def no_evidence(self, question: str, crisis_note: bool = False) -> Answer:
         return self.make(question, "no_evidence", self.profile.text("no_evidence_notice"), crisis_note=crisis_note)

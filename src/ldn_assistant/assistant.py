@@ -12,11 +12,13 @@ from typing import Any
 import numpy as np
 
 from .answer import Composer, cite
+from .basis import UNKNOWN_CORPUS
+from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
-from .retrieval import HybridRetriever
+from .retrieval import DocumentContext, HybridRetriever
 from .safety import QuestionError, asks_to_steer, clean_question
 from .scope import ScopeModel
 from .settings import Settings
@@ -41,8 +43,9 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._gate: EvidenceGate | None = None
         self._scope: ScopeModel | None = None
+        self._conflicts: ConflictFinder | None = None
         self.profile: DomainProfile = load_profile(self.settings.domain)
-        self.compose = Composer(self.profile)
+        self.compose = Composer(self.profile, evidence_status=lambda: self.evidence_status)
         self.detector = EmergencyDetector(self.profile, self.embedder)
 
     @classmethod
@@ -82,6 +85,7 @@ class Assistant:
                 lexical_weight=self.settings.lexical_weight,
                 fusion=self.settings.fusion,
                 rrf_k=self.settings.rrf_k,
+                document_context=DocumentContext(self.settings.document_dense_weight, self.settings.document_lexical_weight),
             )
         return self._retriever
 
@@ -97,11 +101,41 @@ class Assistant:
             self._scope = ScopeModel(self.profile, self.index.snapshot.lexical.surface_counts)
         return self._scope
 
+    @property
+    def conflicts(self) -> ConflictFinder:
+        if self._conflicts is None:
+            self._conflicts = ConflictFinder.from_lexical(self.index.snapshot.lexical)
+        return self._conflicts
+
+    @property
+    def evidence_status(self) -> str | None:
+        """The profile's evidence-status text, naming the kinds and dates of the indexed documents."""
+        try:
+            corpus = self.index.basis.describe()
+        except Exception:  # an emergency or an error is still answered, with the disclaimers, if the index fails
+            corpus = UNKNOWN_CORPUS
+        return self.profile.evidence_status(corpus)
+
+    def about(self, report_path: Path | None = None) -> str:
+        """The About page as Markdown: intended use and users, inputs, method, data sources with kinds and
+        dates, the latest validation results (settings.ui_eval_report unless given), limits."""
+        from . import __version__
+        from .about import about_markdown
+
+        return about_markdown(
+            self.sources(),
+            report_path or self.settings.ui_eval_report,
+            model=self.settings.embedding_model,
+            version=__version__,
+            evidence_status=self.evidence_status,
+            basis=self.index.basis,
+        )
+
     def ingest(self, progress: ProgressCallback | None = None, lock_wait: float = 0.0) -> IngestReport:
         """Bring the index in line with the corpus folder, then serve the new index."""
         report = ingest(self.settings, self.embedder, progress=progress, lock_wait=lock_wait)
         with self._lock:
-            self._index, self._retriever, self._gate, self._scope = None, None, None, None
+            self._index, self._retriever, self._gate, self._scope, self._conflicts = None, None, None, None, None
         return report
 
     def warm_up(self) -> None:
@@ -109,7 +143,7 @@ class Assistant:
         self.embedder.embed_query("warm up")
         self.retriever.search("warm up", 1)
         self.detector.warm_up()
-        self.gate, self.scope
+        self.gate, self.scope, self.conflicts
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -177,7 +211,9 @@ class Assistant:
         retrieval = self.retriever.search(question, self.settings.top_k, query_vector=query_vector)
         if not self.gate.judge(question, retrieval).answerable:
             return self.compose.no_evidence(question, crisis_note=signal.crisis_note)
-        return self.compose.answered(question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note)
+        return self.compose.answered(
+            question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note, finder=self.conflicts
+        )
 
     def _audit(self, result: Answer) -> None:
         """Opt-in only: questions may hold patient information."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -190,6 +191,25 @@ def sources(as_json: bool) -> None:
         for key in ("title", "publisher", "author", "date", "kind", "url"):
             click.echo(f"  {key + ':':<10} {row[key] or '(unknown)'}")
         click.echo(f"  {'hash:':<10} {row['content_hash'][:16]}  ({row['characters']:,} characters)")
+
+
+@main.command()
+@click.option("--report", "report", type=click.Path(path_type=Path), default=None, help="Evaluation report to show (default LDN_UI_EVAL_REPORT).")
+def about(report: Path | None) -> None:
+    """Print the About page as Markdown: intended use and users, inputs, how an answer is made, the
+    sources with their kinds and dates, the latest validation results, known limits.
+
+    \b
+    Example:
+      ldn-assistant about --report reports/eval/report.json
+    """
+    from .manifest import IndexMismatchError, IndexMissingError
+
+    try:
+        page = _assistant(build_if_missing=False).about(report)
+    except (IndexMissingError, IndexMismatchError) as exc:
+        _fail(str(exc))
+    click.echo(page)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Answer -> text: numbered quotes, a source list, and the fixed disclaimers.
+"""Answer -> text: where the sources differ, numbered quotes tagged with their source, a source list,
+and the fixed disclaimers with the evidence status.
 
 One layout, three styles: Markdown (Answer.markdown, the API and exports), plain text (the CLI in a
 terminal, where Markdown escapes are noise), and the chat UI's (Markdown with the disclaimers folded
@@ -49,24 +50,37 @@ def _same(text: str) -> str:
     return text
 
 
+def _code(text: str) -> str:
+    # A code span shows its text literally (nothing in it is Markdown or HTML); only a backtick could end it.
+    return "`" + text.replace("`", "'") + "`"
+
+
+def always_read(answer: "Answer") -> list[str]:
+    """The texts every answer carries: the fixed disclaimers, then the evidence status (what kind of
+    evidence the quotes are), which stands among them."""
+    return [*answer.disclaimers, *([answer.evidence_status] if answer.evidence_status else [])]
+
+
 def disclaimer_list(answer: "Answer") -> str:
-    """Every fixed disclaimer in full, one list item each."""
-    return "\n".join(f"- {d}" for d in answer.disclaimers)
+    """Every fixed disclaimer and the evidence status in full, one list item each."""
+    return "\n".join(f"- {d}" for d in always_read(answer))
 
 
 @dataclass(frozen=True)
 class Style:
-    """How one output marks text up. `disclaimers` renders an answer's whole disclaimer block."""
+    """How one output marks text up. `tag` sets a quote's source tag apart (a badge in the chat);
+    `disclaimers` renders an answer's whole disclaimer block."""
 
     escape: Callable[[str], str]
     bold: Callable[[str], str]
     italic: Callable[[str], str]
+    tag: Callable[[str], str]
     disclaimers: Callable[["Answer"], str] = disclaimer_list
 
 
-MARKDOWN = Style(escape_markdown, _bold, _italic)
+MARKDOWN = Style(escape_markdown, _bold, _italic, _code)
 # For a terminal: the source's own characters, no escapes; quotes keep their "> " so they stand out.
-PLAIN = Style(_same, _same, _same)
+PLAIN = Style(_same, _same, _same, _same)
 
 
 def citation_line(p: "CitedPassage", style: Style = MARKDOWN) -> str:
@@ -86,6 +100,22 @@ def short_citation(p: "CitedPassage", style: Style = MARKDOWN) -> str:
     return ", ".join(parts)
 
 
+def source_letters(passages: "tuple[CitedPassage, ...]") -> dict[str, str]:
+    """A letter per source, in order of first quote: quotes from one source share a letter."""
+    letters: dict[str, str] = {}
+    for p in passages:
+        if p.source_id not in letters:
+            n = len(letters)
+            letters[p.source_id] = chr(ord("A") + n) if n < 26 else f"S{n + 1}"
+    return letters
+
+
+def source_tag(p: "CitedPassage", letter: str, style: Style = MARKDOWN) -> str:
+    """The tag beside a quote's number: which source (by letter), its kind and its date."""
+    parts = [f"Source {letter}", p.kind or "kind not stated", p.date or "date not stated"]
+    return style.tag(" · ".join(" ".join(v.split()) for v in parts))
+
+
 def _quote(text: str, style: Style) -> str:
     return "\n".join("> " + (style.escape(line) if line.strip() else "") for line in text.splitlines())
 
@@ -103,9 +133,14 @@ def answer_markdown(answer: "Answer", style: Style = MARKDOWN) -> str:
         blocks.append(f"{bold(OPIOID_HEADING)}\n\n{disclaimers}")
     if answer.notice and answer.status != "emergency":
         blocks.append(answer.notice)
+    if answer.conflicts:  # before the quotes, so they are read knowing the sources disagree
+        notes = "\n".join(f"- {style.escape(c.note)}" for c in answer.conflicts)
+        blocks.append(bold("Where the sources differ") + "\n\n" + notes)
     # Each quote carries its citation right under it, so the reader never scrolls to learn who said it.
+    letters = source_letters(answer.passages)
     for p in answer.passages:
-        blocks.append(f"{bold(f'[{p.rank}]')}\n{_quote(p.text, style)}\n\n— {short_citation(p, style)}")
+        tag = source_tag(p, letters[p.source_id], style)
+        blocks.append(f"{bold(f'[{p.rank}]')} {tag}\n{_quote(p.text, style)}\n\n— {short_citation(p, style)}")
     if answer.passages:
         lines = [f"[{p.rank}] {citation_line(p, style)}" for p in answer.passages]
         blocks.append(bold("Sources") + "\n\n" + "\n".join(f"- {line}" for line in lines))

@@ -14,10 +14,27 @@ import numpy as np
 
 from .domains import DomainProfile
 from .embeddings import Embedder
-from .index import Index
+from .index import DenseHits, Index
 from .lexicon import QueryExpander
 from .spelling import Speller
 from .types import Passage
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """How much a passage inherits from the document around it.
+
+    A passage is judged with its document: on the dense side it gets `dense_weight` times the mean of
+    its document's `depth` best sentence similarities, on the lexical side `lexical_weight` times its
+    document's BM25. A sentence that restates the question in a document about something else ranks
+    below the sentence of a document that is about the question throughout. The weights were chosen on
+    the SciFact train claims only (evals/tools/tune_scifact.py); SciFact dev and the LDN suites are
+    the held-out measures (docs/eval.md). Zero weights turn the context off.
+    """
+
+    dense_weight: float = 2.0
+    lexical_weight: float = 1.5
+    depth: int = 2
 
 
 @dataclass(frozen=True)
@@ -25,7 +42,7 @@ class Retrieved:
     passage: Passage
     score: float  # fused score: standardised dense similarity plus standardised BM25, over the candidates
     dense: float  # cosine similarity of the passage's best sentence to the question
-    lexical: float  # BM25 score
+    lexical: float  # BM25 score of the passage itself (its document's share is in `score` only)
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,7 @@ class HybridRetriever:
         lexical_weight: float = 1.0,
         fusion: str = "score",
         rrf_k: int = 60,
+        document_context: DocumentContext | None = None,
     ) -> None:
         if fusion not in ("score", "rrf"):
             raise ValueError(f"fusion must be 'score' or 'rrf', not {fusion!r}")
@@ -60,6 +78,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
+        self.context = document_context or DocumentContext()
         self.expander = QueryExpander(profile)
         corpus_words = index.snapshot.lexical.surface_words
         self.speller = Speller(corpus_words | profile.vocabulary(), corpus_words | profile.vocabulary())
@@ -76,40 +95,59 @@ class HybridRetriever:
         question = self.speller.correct(question)
         expansion = self.expander.expansion_terms(question)
         search_text = f"{question} {expansion}".strip()
-        dense: list[tuple[int, float]] = []
         n_candidates = max(self.candidates, k)
+        hits = None
         if self.dense_weight:
             # The embedder reads the question as asked, with glosses; the keyword expansion would blur
             # its sense of the question (measured: worse).
             if query_vector is None:
                 query_vector = self.embedder.embed_query(self.expander.gloss(question))
-            dense = self.index.dense(query_vector, n_candidates)
+            hits = self.index.dense_hits(query_vector, n_candidates)
         lexical = self.index.snapshot.lexical.scores(search_text) if self.lexical_weight else None
+        lexical_side = self._with_document_lexical(lexical, search_text) if lexical is not None else None
 
-        candidates = {pos for pos, _ in dense}
-        if lexical is not None:
-            candidates.update(self._top(lexical, n_candidates))
+        candidates = {pos for pos, _ in hits.passages} if hits else set()
+        if lexical_side is not None:
+            candidates.update(self._top(lexical_side, n_candidates))
         if not candidates:
             return Retrieval(question, search_text, ())
         positions = np.fromiter(candidates, dtype=np.int64)
         dense_sim = np.zeros(len(positions), dtype=np.float32)
-        if dense:
-            found = dict(dense)
+        dense_side = dense_sim
+        if hits and hits.passages:
+            found = dict(hits.passages)
             # A passage the dense side did not return scores as the weakest one it did return.
             floor = min(found.values())
             dense_sim = np.array([found.get(int(p), floor) for p in positions], dtype=np.float32)
+            dense_side = dense_sim + self.context.dense_weight * self._document_dense(hits, positions, floor)
         bm25 = lexical[positions] if lexical is not None else np.zeros(len(positions), dtype=np.float32)
+        lexical_ranked = lexical_side[positions] if lexical_side is not None else bm25
         if self.fusion == "rrf":
-            fused = self.dense_weight * _reciprocal_rank(dense_sim, self.rrf_k) + self.lexical_weight * _reciprocal_rank(bm25, self.rrf_k)
+            fused = self.dense_weight * _reciprocal_rank(dense_side, self.rrf_k) + self.lexical_weight * _reciprocal_rank(lexical_ranked, self.rrf_k)
         else:
             # Scores of the two sides live on different scales; standardise each over the candidates, then add.
-            fused = self.dense_weight * _standardise(dense_sim) + self.lexical_weight * _standardise(bm25)
+            fused = self.dense_weight * _standardise(dense_side) + self.lexical_weight * _standardise(lexical_ranked)
         order = np.lexsort((-dense_sim, -fused))[:k]
         passages = self.index.snapshot.passages
         results = tuple(
             Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order
         )
         return Retrieval(question, search_text, results)
+
+    def _with_document_lexical(self, passage_bm25: np.ndarray, search_text: str) -> np.ndarray:
+        """What the lexical side ranks by: each passage's BM25 plus its document's, scaled by the context weight."""
+        snapshot = self.index.snapshot
+        if not self.context.lexical_weight or not len(passage_bm25):
+            return passage_bm25
+        return passage_bm25 + self.context.lexical_weight * snapshot.document_lexical.scores(search_text)[snapshot.document_rows]
+
+    def _document_dense(self, hits: DenseHits, positions: np.ndarray, floor: float) -> np.ndarray:
+        """Per candidate: the mean of its document's `depth` best sentence similarities among the hits,
+        padded with the floor (a document with one matching sentence is weaker evidence than one with two)."""
+        depth = self.context.depth
+        means = {row: float(np.mean((sims + [floor] * depth)[:depth])) for row, sims in hits.by_document.items()}
+        rows = self.index.snapshot.document_rows[positions]
+        return np.array([means.get(int(r), floor) for r in rows], dtype=np.float32)
 
     def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
         """Positions of the n best-scoring passages with a non-zero score (vectorised, no loop over passages)."""

@@ -26,6 +26,8 @@ OUT_OF_SCOPE_NOTICE = _LDN.text("out_of_scope_notice")
 INSTRUCTION_NOTICE = _LDN.text("instruction_notice")
 NO_EVIDENCE_NOTICE = _LDN.text("no_evidence_notice")
 ERROR_NOTICE = _LDN.text("error_notice")
+# With `{corpus}` still in it: the index fills in the documents' kinds and dates (Assistant.evidence_status).
+EVIDENCE_STATUS_TEMPLATE = _LDN.text("evidence_status")
 
 OPIOID_HEADING = "Read this first: this question concerns opioids."
 

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant, with fusion='rrf'.")
     lexical_weight: float = Field(1.5, ge=0.0, description="Weight of BM25 against the dense side in the fused score (1.5 measured best on evals/core.jsonl).")
+    document_dense_weight: float = Field(
+        2.0, ge=0.0, description="Share of a passage's dense score taken from its document's best sentences (0 turns it off; chosen on SciFact train)."
+    )
+    document_lexical_weight: float = Field(
+        1.5, ge=0.0, description="Share of a passage's BM25 taken from its whole document's BM25 (0 turns it off; chosen on SciFact train)."
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger corpus files are skipped with a reason.")
     audit_log: Path | None = Field(

@@ -127,6 +127,48 @@ class CitedPassage:
 
 
 @dataclass(frozen=True)
+class ConflictValue:
+    """One stated value in a quote: `quote.text[start:end] == text`, always."""
+
+    rank: int  # the quote it is in
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ConflictValue":
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Quotes of one answer that state different values for the same thing (conflicts.py finds them)."""
+
+    kind: str  # what the values are: "year", "dose", "percentage", "price or cost"
+    values: tuple[ConflictValue, ...]
+
+    @property
+    def note(self) -> str:
+        """'Sources differ on the year: [1] 1960s; [2] 1965.' Values are quoted as written, grouped by quote."""
+        by_quote: dict[int, list[str]] = {}
+        for v in self.values:
+            if v.text not in by_quote.setdefault(v.rank, []):
+                by_quote[v.rank].append(v.text)
+        parts = "; ".join(f"[{rank}] {', '.join(texts)}" for rank, texts in by_quote.items())
+        return f"Sources differ on the {self.kind}: {parts}."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "note": self.note, "values": [v.to_dict() for v in self.values]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Conflict":
+        return cls(kind=data["kind"], values=tuple(ConflictValue.from_dict(v) for v in data["values"]))
+
+
+@dataclass(frozen=True)
 class Answer:
     """Everything the assistant says to one question. Only quotes, notices and fixed disclaimers."""
 
@@ -139,6 +181,11 @@ class Answer:
     # The soft tier of triage: a question near a danger (suicidal thoughts as a side effect, overdose
     # risk) gets its answer with the crisis resources on top. None when it does not apply.
     crisis_note: str | None = None
+    # Where the quotes disagree on a value (conflicts.py); empty when they agree or state none.
+    conflicts: tuple[Conflict, ...] = ()
+    # What kind of evidence the sources are (the profile's text with the corpus's kinds and dates,
+    # filled in at ingest). Rendered among the disclaimers; None for a profile without one.
+    evidence_status: str | None = None
 
     @property
     def markdown(self) -> str:
@@ -154,6 +201,8 @@ class Answer:
             "crisis_note": self.crisis_note,
             "passages": [p.to_dict() for p in self.passages],
             "disclaimers": list(self.disclaimers),
+            "evidence_status": self.evidence_status,
+            "conflicts": [c.to_dict() for c in self.conflicts],
             "markdown": self.markdown,
         }
 
@@ -169,6 +218,8 @@ class Answer:
             disclaimers=tuple(data["disclaimers"]),
             opioid_warning_first=mentions_opioid(data["question"]),
             crisis_note=data.get("crisis_note"),
+            conflicts=tuple(Conflict.from_dict(c) for c in data.get("conflicts", [])),
+            evidence_status=data.get("evidence_status"),
         )
 
 

@@ -100,6 +100,11 @@ class DomainProfile:
     def text(self, name: str) -> str:
         return self.texts[name]
 
+    def evidence_status(self, corpus: str) -> str | None:
+        """The profile's evidence-status text with the corpus's kinds and dates (basis.py); None if it has none."""
+        template = self.texts.get("evidence_status")
+        return template.replace("{corpus}", corpus) if template else None
+
     def mentions(self, drug_class: str, text: str) -> bool:
         """Does the text name a drug of this class? False for a class the profile does not have."""
         found = self.drug_classes.get(drug_class)
@@ -167,6 +172,11 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
         raise ProfileError(f"{where}.semantic: missing or bad value ({exc})") from None
 
 
+class _KeepUnknown(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def parse_profile(data: dict[str, Any], where: str = "profile", digest: str = "") -> DomainProfile:
     """A typed profile from the parsed TOML; raises ProfileError naming what is wrong."""
     head = data.get("profile", {})
@@ -175,7 +185,8 @@ def parse_profile(data: dict[str, Any], where: str = "profile", digest: str = ""
             raise ProfileError(f"{where}: [profile] needs a string {key!r}")
     raw_texts = data.get("texts", {})
     scope = head["scope"]
-    texts = {k: v.format(scope=scope) for k, v in raw_texts.items() if isinstance(v, str)}
+    # Placeholders other than {scope} ({corpus} of evidence_status) are left for the index to fill.
+    texts = {k: v.format_map(_KeepUnknown(scope=scope)) for k, v in raw_texts.items() if isinstance(v, str)}
     missing = [t for t in TEXT_FIELDS if t not in texts]
     if missing:
         raise ProfileError(f"{where}: [texts] is missing {', '.join(missing)}")

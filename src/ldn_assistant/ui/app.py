@@ -14,7 +14,6 @@ import gradio as gr  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..safety import DISCLAIMERS  # noqa: E402
 from . import session  # noqa: E402
-from .about import about_markdown  # noqa: E402
 from .conversation import Turn, conversation_json, conversation_markdown  # noqa: E402
 from .disclaimers import banner_html  # noqa: E402
 from .source_view import placeholder_html  # noqa: E402
@@ -45,9 +44,10 @@ def header_html() -> str:
     )
 
 
-def disclaimers_html() -> str:
-    """The fixed disclaimers, always on the page as one-line summaries (every answer carries them too)."""
-    return banner_html(DISCLAIMERS)
+def disclaimers_html(evidence_status: str | None = None) -> str:
+    """The fixed disclaimers, and what kind of sources these are (named from the index), always on the
+    page as one-line summaries (every answer carries them too)."""
+    return banner_html((*DISCLAIMERS, *([evidence_status] if evidence_status else [])))
 
 
 def build_app(assistant: "Assistant") -> gr.Blocks:
@@ -104,13 +104,13 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
 
     def about_page() -> str:
         # Read on every page load, so a new eval report shows without a restart.
-        return about_markdown(assistant.sources(), settings.ui_eval_report, settings.embedding_model, __version__)
+        return assistant.about(settings.ui_eval_report)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
         # No block padding: every pixel above the question box counts on a 768 px laptop screen.
         gr.HTML(header_html(), js_on_load=None, elem_id="ldn-header", padding=False)
-        gr.HTML(disclaimers_html(), js_on_load=None, elem_id="ldn-disclaimers", padding=False)
+        gr.HTML(disclaimers_html(assistant.evidence_status), js_on_load=None, elem_id="ldn-disclaimers", padding=False)
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):

@@ -8,12 +8,14 @@ CSS = """
 .gradio-container { max-width: 1400px !important; margin: 0 auto; }
 .ldn-header h1 { font-size: 1.45rem; margin: 0.1rem 0 0.1rem; color: #1e3a5f; }
 .ldn-header p { margin: 0 0 0.3rem; color: #3b4a5c; font-size: 0.95rem; }
-.ldn-disclaimers { display: grid; grid-template-columns: 1.3fr 1fr 1fr; gap: 0.5rem; margin: 0.1rem 0 0.2rem; }
+/* align-items: start: one warning opened to its full text does not stretch the others to its height. */
+.ldn-disclaimers { display: grid; gap: 0.5rem; margin: 0.1rem 0 0.2rem; align-items: start; }
 .ldn-warn { border-radius: 6px; padding: 0.35rem 0.6rem; font-size: 0.8rem; line-height: 1.35; color: #2d3748; }
 .ldn-warn p { margin: 0.3rem 0 0; }
 .ldn-warn-0 { background: #fff8eb; border-left: 4px solid #c27c0e; }
 .ldn-warn-1 { background: #eef4fb; border-left: 4px solid #2f6db3; }
 .ldn-warn-2 { background: #f3f5f7; border-left: 4px solid #7a8694; }
+.ldn-warn-3 { background: #f6f3fb; border-left: 4px solid #6b4fa3; }
 details.ldn-fold > summary { cursor: pointer; list-style: none; }
 details.ldn-fold > summary::-webkit-details-marker { display: none; }
 details.ldn-fold .ldn-more { color: #2f6db3; text-decoration: underline; white-space: nowrap; font-size: 0.92em; }
@@ -32,6 +34,8 @@ details.ldn-fold[open] .ldn-more { display: none; }
 #ldn-chat .placeholder-content { justify-content: flex-start !important; align-items: flex-start !important; height: auto !important; padding: 0.6rem 1rem; }
 #ldn-chat .placeholder { color: #52606d; font-style: italic; text-align: left; }
 #ldn-chat .ldn-cite { color: #1d4f91; text-decoration: underline; cursor: pointer; }
+/* A quote's source tag (a code span in the Markdown) as a badge beside its number. */
+#ldn-chat .bot-row p > code { font-family: inherit; font-size: 0.78rem; border-radius: 0.8rem; padding: 0.1rem 0.55rem; background: #e8eef6; color: #1e3a5f; }
 #ldn-chat blockquote { border-left: 3px solid #2f6db3; background: #f7f9fc; margin: 0.3rem 0; padding: 0.35rem 0.7rem; }
 /* A long citation label ends in an ellipsis instead of running under the dropdown's arrow. */
 #ldn-citation input { text-overflow: ellipsis; padding-right: 1.6rem; }
@@ -45,7 +49,8 @@ details.ldn-fold[open] .ldn-more { display: none; }
   border: 1px solid #d5dce4; border-radius: 6px; padding: 0.6rem 0.8rem; background: #fff; line-height: 1.5; color: #1f2933; }
 .ldn-doc mark { background: #fde68a; color: inherit; padding: 0.05rem 0; border-bottom: 2px solid #c27c0e; }
 .ldn-empty p { color: #52606d; font-style: italic; padding: 0.8rem 0.2rem; }
-@media (max-width: 900px) { .ldn-disclaimers { grid-template-columns: 1fr; gap: 0.3rem; } }
+/* !important: over the banner's own columns (disclaimers.py), which suit a wide screen only. */
+@media (max-width: 900px) { .ldn-disclaimers { grid-template-columns: 1fr !important; gap: 0.3rem; } }
 /* A phone: the answer is read top to bottom in the page itself, not in a scroll box inside it. */
 @media (max-width: 767px) {
   /* The width of a phone goes to the text: gradio's bubble insets (and its page margins, see

@@ -72,6 +72,22 @@ def test_second_ingest_exits_0_and_embeds_nothing(cli):
     assert summary.group(4) == "5" and summary.group(7) == "0"
 
 
+def test_ingest_lists_the_documents_without_a_metadata_file(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "clinic-notes.md").write_text("# LDN clinic notes\n\nLow dose naltrexone is taken at night.", encoding="utf-8")
+    (corpus / "described.txt").write_text("Low dose naltrexone for chronic pain, described.", encoding="utf-8")
+    (corpus / "described.txt.meta.json").write_text('{"title": "Described"}', encoding="utf-8")
+    runner = CliRunner(env={"LDN_CORPUS_DIR": str(corpus), "LDN_INDEX_DIR": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1"})
+    result = runner.invoke(main, ["ingest", "--quiet"])
+    assert result.exit_code == 0, result.output  # a missing metadata file is a hint, not a failure
+    assert result.stderr.splitlines() == [
+        "no metadata file for clinic-notes.md (add clinic-notes.md.meta.json to name its title, outlet and date)"
+    ]
+    docs = json.loads(runner.invoke(main, ["sources", "--json"]).stdout)
+    assert {d["source_id"]: d["title"] for d in docs} == {"clinic-notes.md": "LDN clinic notes", "described.txt": "Described"}
+
+
 def test_ingest_of_a_missing_corpus_fails_with_exit_1(tmp_path):
     runner = CliRunner(env={"LDN_CORPUS_DIR": str(tmp_path / "none"), "LDN_INDEX_DIR": str(tmp_path / "index")})
     result = runner.invoke(main, ["ingest", "--quiet"])
@@ -95,15 +111,24 @@ def test_ask_json_prints_valid_json_shaped_like_to_dict(cli, assistant):
         assert (corpus / p["source_id"]).read_text(encoding="utf-8")[p["start"] : p["end"]] == p["text"]
 
 
-def test_ask_prints_the_markdown_with_the_disclaimers(cli):
+def test_ask_prints_plain_text_for_a_terminal_and_markdown_on_request(cli, assistant):
     runner = cli[0]
-    result = runner.invoke(main, ["ask", "Can I take LDN with tramadol?"])
+    question = "Can I take LDN with tramadol?"
+    result = runner.invoke(main, ["ask", question])
     assert result.exit_code == 0, result.output
     out = result.stdout
     for disclaimer in safety.DISCLAIMERS:
         assert disclaimer in out
-    assert "**Sources**" in out and "**[1]**" in out
-    assert out.index(safety.OPIOID_WARNING) < out.index("**[1]**")
+    assert out.index(safety.OPIOID_WARNING) < out.index("[1]")
+    # The sources' own characters, with no Markdown markup or escapes around them.
+    assert "**" not in out and "\\" not in out
+    answer = assistant.ask(question)
+    for p in answer.passages:
+        assert p.title in out and p.text.splitlines()[0] in out
+    result = runner.invoke(main, ["ask", question, "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == answer.markdown + "\n"  # today's output, byte for byte, for piping
+    assert "**Sources**" in result.stdout and "**[1]**" in result.stdout
 
 
 def test_ask_with_an_unreadable_question_fails_with_the_reason(cli):
@@ -130,7 +155,8 @@ def test_sources_lists_the_five_documents_with_metadata(cli):
         assert f"{name}\n" in out
     assert "  publisher: Pain News Network" in out
     assert "  date:      2024-11-10" in out
-    assert "  title:     (unknown)" in out  # 001 has no title in its metadata: shown, not guessed
+    # 001's metadata names no title: the document's own first heading line stands in (not its file name).
+    assert "  title:     The Potential of LDN in Chronic Pain Management" in out
     assert out.count("  kind:") == 5
 
 

@@ -162,6 +162,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
             removed=tuple(sorted(set(previous.sources if previous else ()) - set(sources))),
             unchanged=diff.unchanged,
             skipped=kept.skipped,
+            without_metadata=scan.without_metadata,
             passages=len(passages),
             passages_embedded=len(diff.to_embed),
             rebuilt=old_manifest is None,

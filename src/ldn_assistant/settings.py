@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         description="Opt-in JSON-lines audit log of questions, statuses and cited sources. Off by default: questions may hold patient data.",
     )
     host: str = Field("127.0.0.1", description="Address the chat UI listens on.")
-    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
+    port: int = Field(7386, ge=1, le=65535, description="Port of the chat UI (the project's own, not gradio's busy 7860).")
     ui_listen_all: bool = Field(
         False,
         description="Let the chat UI listen on addresses other machines can reach (needed for a non-loopback host).",

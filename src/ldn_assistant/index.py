@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .basis import CorpusBasis
 from .corpus import scan_corpus
 from .embeddings import Embedder
 from .ingest_steps import ProgressCallback, commit, diff_corpus, embed_passages, keep_last_good, live_vectors, sweep

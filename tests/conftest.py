@@ -24,7 +24,18 @@ CHROMA = VENV_BIN / "chroma"
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once for every test that embeds."""
+    """The bundled all-MiniLM-L6-v2 on the default backend (what users run), loaded once for every test that embeds."""
+    from ldn_assistant.embeddings import make_embedder
+    from ldn_assistant.settings import Settings
+
+    model = make_embedder(Settings())
+    model.embed_query("load")
+    return model
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The bundled model through sentence-transformers on PyTorch: the reference the ONNX backends are held to."""
     from ldn_assistant.embeddings import SentenceTransformerEmbedder
 
     model = SentenceTransformerEmbedder()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .corpus import scan_corpus
-from .embeddings import Embedder
+from .embeddings import Embedder, effective_backend, vector_kind
 from .lexical import BM25Index
 from .manifest import (
     FORMAT,
@@ -48,6 +48,7 @@ def fingerprint(settings: Settings) -> dict[str, object]:
     return {
         "format": FORMAT,
         "embedding_model": settings.embedding_model,
+        "embedding_vectors": vector_kind(effective_backend(settings)),  # torch and fp32 onnx share; int8 does not
         "vectors": "sentence-units-v2",
         **split_settings(settings).fingerprint(),
     }
@@ -256,6 +257,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
         manifest = {
             "format": FORMAT,
             "fingerprint": expected,
+            "embedding_backend": getattr(embedder, "backend", None),  # what embedded the latest vectors
             "collection": collection,
             "snapshot": name,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

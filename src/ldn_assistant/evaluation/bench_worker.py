@@ -26,7 +26,16 @@ def folder_mb(path: Path) -> float:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size; Linux reports ru_maxrss in KiB, macOS in bytes."""
+    """This process's peak resident set size. On Linux VmHWM, of this program alone: ru_maxrss survives exec, so in
+    a worker started by the benchmark it would report the parent's size at the fork (measured: 1.26 GB of the
+    parent's torch for a 0.36 GB worker). Elsewhere ru_maxrss (KiB on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
@@ -45,7 +54,7 @@ def current_rss_mb() -> float | None:
 
 def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sample: int) -> dict:
     from ..assistant import Assistant
-    from ..embeddings import SentenceTransformerEmbedder
+    from ..embeddings import effective_backend, make_embedder
     from ..index import ingest
     from ..settings import Settings
     from .bench_ingest import passage_texts
@@ -53,7 +62,7 @@ def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sa
     from .bench_stats import timed
 
     settings = Settings(corpus_dir=corpus, index_dir=index)
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder = make_embedder(settings)  # the configured backend (LDN_EMBEDDING_BACKEND), as users run it
     embedder.embed_query("load")
     # The encoder's own rate on a sample of these passages, half before the ingest and half after, so drift cancels.
     sample = passage_texts(settings)[:encoder_sample]
@@ -79,6 +88,7 @@ def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sa
     _progress(0, len(questions) * rounds, "queries")
     result = measure_queries(assistant, questions, rounds)
     return {
+        "backend": effective_backend(settings),
         "passages": report.passages,
         "ingest_s": ingest_s,
         "passages_per_s": report.passages / ingest_s,

@@ -106,7 +106,11 @@ def _threads() -> int:
 
 
 class OnnxEmbedder:
-    """Unit-length embeddings of the bundled model from ONNX Runtime; the session opens on first use."""
+    """Unit-length embeddings of the bundled model from ONNX Runtime; sessions open on first use.
+
+    A question runs on one session whose operators use every core. Many texts (ingest) run on a second,
+    single-threaded session, one batch per core at a time: batches need no synchronisation between cores,
+    and on a machine shared with other work a core that is taken away stalls only its own batch."""
 
     def __init__(self, model: str = BUNDLED_MODEL, quantized: bool = False, cache_dir: Path | None = None) -> None:
         if model != BUNDLED_MODEL:
@@ -117,8 +121,9 @@ class OnnxEmbedder:
         self._cache_dir = Path(cache_dir) if cache_dir else None
         self._file: Path | None = None
         self._model_dir: Path | None = None
-        self._loaded = None
+        self._tokenizer = None
         self._pad_id = 0
+        self._sessions: dict[int, object] = {}  # intra-op threads -> session
         self._lock = threading.Lock()
 
     @classmethod
@@ -134,49 +139,57 @@ class OnnxEmbedder:
             self._cache_dir = default_cache_dir()
         return self._cache_dir
 
-    def _parts(self):
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    self._loaded = self._load()
-        return self._loaded
-
-    def _load(self):
+    def _imports(self):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise MissingDependency("the ONNX backend needs onnxruntime and tokenizers: pip install onnxruntime tokenizers") from exc
-        model_dir = self._model_dir or bundled_model_dir()
-        path = self._file or ensure_exported(self.cache_dir) / (INT8_FILE if self.quantized else FP32_FILE)
+        return ort, Tokenizer
 
-        # The model's own tokenizer, set up as sentence-transformers sets it up: truncation at max_seq_length
-        # (tokenizer.json itself says 128); padding is done here, to the longest text of each batch.
-        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))
-        self._pad_id = int((tokenizer.padding or {}).get("pad_id", 0))
-        tokenizer.no_padding()
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    _, Tokenizer = self._imports()
+                    model_dir = self._model_dir or bundled_model_dir()
+                    # The model's own tokenizer, set up as sentence-transformers sets it up: truncation at
+                    # max_seq_length (tokenizer.json itself says 128); padding is done here, per batch.
+                    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+                    config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+                    tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))
+                    self._pad_id = int((tokenizer.padding or {}).get("pad_id", 0))
+                    tokenizer.no_padding()
+                    self._tokenizer = tokenizer
+        return self._tokenizer
 
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = _threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # errors only
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        inputs = {i.name for i in session.get_inputs()}
-        return tokenizer, session, inputs
+    def _session(self, threads: int):
+        """The session whose operators use `threads` threads (0: one per core); opened once."""
+        session = self._sessions.get(threads)
+        if session is None:
+            with self._lock:
+                session = self._sessions.get(threads)
+                if session is None:
+                    ort, _ = self._imports()
+                    path = self._file or ensure_exported(self.cache_dir) / (INT8_FILE if self.quantized else FP32_FILE)
+                    options = ort.SessionOptions()
+                    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    options.intra_op_num_threads = threads
+                    options.inter_op_num_threads = 1
+                    options.log_severity_level = 3  # errors only
+                    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                    self._sessions[threads] = session
+        return session
 
     def _tokenize(self, texts: Sequence[str]) -> list:
-        tokenizer, _, _ = self._parts()
-        return tokenizer.encode_batch([t.strip() for t in texts])  # sentence-transformers strips each text
+        return self.tokenizer.encode_batch([t.strip() for t in texts])  # sentence-transformers strips each text
 
-    def _run(self, encodings: list) -> "np.ndarray":
+    def _run(self, encodings: list, session) -> "np.ndarray":
         """Embed tokenised texts as one batch, padded to its longest."""
         import numpy as np
 
-        _, session, inputs = self._parts()
         width = max(len(e.ids) for e in encodings)
         ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -184,7 +197,8 @@ class OnnxEmbedder:
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = session.run(None, {k: v for k, v in feed.items() if k in inputs})[0]
+        names = {i.name for i in session.get_inputs()}
+        hidden = session.run(None, {k: v for k, v in feed.items() if k in names})[0]
         # Mean pooling and normalisation exactly as sentence-transformers' Pooling and Normalize modules do them.
         weights = mask[:, :, None].astype(hidden.dtype)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
@@ -195,18 +209,28 @@ class OnnxEmbedder:
         import numpy as np
 
         encodings = self._tokenize(list(texts))
-        out = np.empty((len(encodings), self.dimension), dtype=np.float32)
         # Batches of like token count pad least; the vectors go back in the caller's order.
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), max(batch_size, 1)):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self._run([encodings[i] for i in chunk])
+        chunks = [order[i : i + max(batch_size, 1)] for i in range(0, len(order), max(batch_size, 1))]
+        workers = _threads() or os.cpu_count() or 1
+        out = np.empty((len(encodings), self.dimension), dtype=np.float32)
+        if len(chunks) < 2 or workers < 2:
+            for chunk in chunks:
+                out[chunk] = self._run([encodings[i] for i in chunk], self._session(_threads()))
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        session = self._session(1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldn-embed") as pool:
+            batches = pool.map(lambda chunk: self._run([encodings[i] for i in chunk], session), chunks)
+            for chunk, vectors in zip(chunks, batches):
+                out[chunk] = vectors
         return out
 
     def embed_query(self, text: str) -> "np.ndarray":
-        return self._run(self._tokenize([text]))[0]
+        return self._run(self._tokenize([text]), self._session(_threads()))[0]
 
     @property
     def dimension(self) -> int:
-        _, session, _ = self._parts()
+        session = next(iter(self._sessions.values()), None) or self._session(_threads())
         return int(session.get_outputs()[0].shape[-1])

@@ -55,6 +55,38 @@ def test_the_onnx_backend_refuses_other_models():
         OnnxEmbedder("sentence-transformers/all-mpnet-base-v2")
 
 
+class CountingEmbedder:
+    """A stand-in embedder that counts the texts it embeds."""
+
+    name, backend = "bundled:all-MiniLM-L6-v2", "onnx"
+
+    def __init__(self, cache=None):
+        self.vector_cache, self.embedded = cache, 0
+
+    def embed_documents(self, texts, batch_size=64):
+        self.embedded += len(texts)
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_fixed_texts_are_embedded_once_then_read_from_disk(tmp_path):
+    """The exemplar bank and the corpus vocabulary: a fresh process reads their vectors instead of embedding them."""
+    from ldn_assistant.embeddings import embed_fixed
+
+    bank = ["call 911 now", "I took too many pills", "what dose of LDN"]
+    first = CountingEmbedder(tmp_path)
+    assert embed_fixed(first, bank).tolist() == [[12.0, 1.0], [21.0, 1.0], [16.0, 1.0]] and first.embedded == 3
+    later = CountingEmbedder(tmp_path)  # another process, same cache folder
+    assert np.array_equal(embed_fixed(later, bank), embed_fixed(first, bank)) and later.embedded == 0
+    assert embed_fixed(later, bank[:2]).shape == (2, 2) and later.embedded == 2  # other texts, other vectors
+    int8 = CountingEmbedder(tmp_path)
+    int8.backend = "onnx-int8"  # another backend never reads these vectors
+    embed_fixed(int8, bank)
+    assert int8.embedded == 3
+    uncached = CountingEmbedder(None)  # torch: no cache folder, embedded every time
+    embed_fixed(uncached, bank), embed_fixed(uncached, bank)
+    assert uncached.embedded == 6
+
+
 # --- Equivalence with PyTorch, on what the index and the questions really embed -------------------------------
 
 

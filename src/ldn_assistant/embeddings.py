@@ -55,6 +55,39 @@ def make_embedder(settings: "Settings") -> "Embedder":
     return OnnxEmbedder(settings.embedding_model, quantized=backend == "onnx-int8", cache_dir=cache)
 
 
+def embed_fixed(embedder: "Embedder", texts: Sequence[str]) -> "np.ndarray":
+    """Vectors of a fixed list of texts the question path needs (an exemplar bank, the corpus vocabulary).
+
+    Embedded once and kept on disk beside the embedder's model export (`vector_cache`), keyed by the backend,
+    the model and the texts: a fresh `ldn-assistant ask` then loads them instead of embedding a thousand texts
+    before its first answer. An embedder without a cache folder embeds them every time."""
+    import hashlib
+    import json
+
+    import numpy as np
+
+    folder = getattr(embedder, "vector_cache", None)
+    if folder is None:
+        return embedder.embed_documents(texts)
+    ident = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}
+    path = Path(folder) / f"{hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:24]}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, vectors)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the next process the same embedding
+        pass
+    return vectors
+
+
 def resolve_model_path(name: str) -> str:
     """Turn the settings value into something SentenceTransformer can load."""
     if name != BUNDLED_MODEL:

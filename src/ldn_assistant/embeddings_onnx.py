@@ -139,6 +139,11 @@ class OnnxEmbedder:
             self._cache_dir = default_cache_dir()
         return self._cache_dir
 
+    @property
+    def vector_cache(self) -> Path:
+        """Where embeddings.embed_fixed keeps the vectors of fixed text lists (beside the export they came from)."""
+        return self.cache_dir / "fixed-vectors"
+
     def _imports(self):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:

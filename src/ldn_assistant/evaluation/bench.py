@@ -144,7 +144,8 @@ def run_bench(
         bar.set_postfix_str("eval suites per backend")
         # The quick plan runs only the questions' own suite; the full one every suite beside it.
         suite_files = [evals_file] if plan.mode == "quick" else sorted(evals_file.parent.glob("*.jsonl"))
-        quality = bench_backends.evaluate({default: assistant, **others}, suite_files, step=step)
+        triage_dir = evals_file.parent / "triage" if plan.mode != "quick" else None
+        quality = bench_backends.evaluate({default: assistant, **others}, suite_files, step=step, triage_dir=triage_dir)
         stage_done("eval_backends")
 
         points = []

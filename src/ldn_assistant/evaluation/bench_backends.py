@@ -46,8 +46,12 @@ def build_assistants(settings: "Settings", backends: list[str], workdir: Path) -
     return built
 
 
-def evaluate(assistants: dict[str, "Assistant"], suite_files: list[Path], step: Callable[[], None] = lambda: None) -> dict[str, Any]:
-    """The product (ldn-assistant) on every suite, per backend: {backend: {suite: {metric: value}}}."""
+def evaluate(
+    assistants: dict[str, "Assistant"], suite_files: list[Path], step: Callable[[], None] = lambda: None, triage_dir: Path | None = None
+) -> dict[str, Any]:
+    """The product (ldn-assistant) on every suite, per backend: {backend: {suite: {metric: value}}}; with
+    triage_dir, the emergency triage too (its layered detector reads the question's embedding), as
+    `triage-dev` and `triage-locked` with recall and false-alarm rate."""
     from .runner import run_eval
     from .suites import load_suites
 
@@ -59,6 +63,12 @@ def evaluate(assistants: dict[str, "Assistant"], suite_files: list[Path], step: 
             suite: {k: v for k, v in by_system["ldn-assistant"].to_dict().items() if k in QUALITY_METRICS}
             for suite, by_system in run.per_suite().items()
         }
+        if triage_dir is not None and Path(triage_dir).is_dir():
+            from .triage_eval import LAYERED, run_triage
+
+            for half, systems in run_triage(assistant, Path(triage_dir)).halves.items():
+                layered = systems[LAYERED]
+                quality[name][f"triage-{half}"] = {"recall": layered.recall, "false_alarm_rate": layered.false_alarm_rate}
         step()
     return quality
 
@@ -67,9 +77,9 @@ def _max_difference(quality: dict[str, Any], name: str, reference: str = "torch"
     if reference not in quality or name not in quality:
         return None
     diffs = [
-        abs((metrics.get(k) or 0.0) - (quality[reference][suite].get(k) or 0.0))
+        abs((value or 0.0) - (quality[reference][suite].get(k) or 0.0))
         for suite, metrics in quality[name].items()
-        for k in QUALITY_METRICS
+        for k, value in metrics.items()
     ]
     return max(diffs, default=0.0)
 

@@ -130,10 +130,11 @@ def backends_markdown(report: dict[str, Any]) -> list[str]:
     quality = b.get("quality") or {}
     if quality:
         suites = list(next(iter(quality.values())))
-        lines += ["", "Eval, ldn-assistant per backend (hit@1 / hit@3 / MRR@10 / status accuracy):", "",
+        lines += ["", "Eval, ldn-assistant per backend (hit@1 / hit@3 / MRR@10 / status accuracy; triage: recall / false-alarm rate):", "",
                   "| Suite | " + " | ".join(quality) + " |", "|---|" + "---|" * len(quality)]
         for suite in suites:
             cells = [
+                f"{q[suite]['recall']:.3f} / {q[suite]['false_alarm_rate']:.3f}" if "recall" in q[suite] else
                 f"{q[suite]['hit@1']:.3f} / {q[suite]['hit@3']:.3f} / {q[suite]['mrr@10']:.3f} / {q[suite]['status_accuracy']:.3f}"
                 for q in quality.values()
             ]

@@ -55,36 +55,23 @@ def test_the_onnx_backend_refuses_other_models():
         OnnxEmbedder("sentence-transformers/all-mpnet-base-v2")
 
 
-class CountingEmbedder:
-    """A stand-in embedder that counts the texts it embeds."""
-
-    name, backend = "bundled:all-MiniLM-L6-v2", "onnx"
-
-    def __init__(self, cache=None):
-        self.vector_cache, self.embedded = cache, 0
-
-    def embed_documents(self, texts, batch_size=64):
-        self.embedded += len(texts)
-        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
-
-
-def test_fixed_texts_are_embedded_once_then_read_from_disk(tmp_path):
+@pytest.mark.slow
+def test_fixed_texts_are_embedded_once_then_read_from_disk(tmp_path, onnx_embedder, int8_embedder, torch_embedder):
     """The exemplar bank and the corpus vocabulary: a fresh process reads their vectors instead of embedding them."""
     from ldn_assistant.embeddings import embed_fixed
 
     bank = ["call 911 now", "I took too many pills", "what dose of LDN"]
-    first = CountingEmbedder(tmp_path)
-    assert embed_fixed(first, bank).tolist() == [[12.0, 1.0], [21.0, 1.0], [16.0, 1.0]] and first.embedded == 3
-    later = CountingEmbedder(tmp_path)  # another process, same cache folder
-    assert np.array_equal(embed_fixed(later, bank), embed_fixed(first, bank)) and later.embedded == 0
-    assert embed_fixed(later, bank[:2]).shape == (2, 2) and later.embedded == 2  # other texts, other vectors
-    int8 = CountingEmbedder(tmp_path)
-    int8.backend = "onnx-int8"  # another backend never reads these vectors
-    embed_fixed(int8, bank)
-    assert int8.embedded == 3
-    uncached = CountingEmbedder(None)  # torch: no cache folder, embedded every time
-    embed_fixed(uncached, bank), embed_fixed(uncached, bank)
-    assert uncached.embedded == 6
+    first = embed_fixed(onnx_embedder, bank, tmp_path)
+    assert np.array_equal(first, onnx_embedder.embed_documents(bank))
+    [written] = tmp_path.glob("*.npy")
+    # Proof that a later call reads the file rather than embedding again: it returns what the file holds.
+    np.save(written, np.zeros_like(first))
+    assert not embed_fixed(onnx_embedder, bank, tmp_path).any()
+    assert embed_fixed(onnx_embedder, bank[:2], tmp_path).any()  # other texts, another file
+    assert embed_fixed(int8_embedder, bank, tmp_path).any()  # another backend never reads fp32's vectors
+    assert len(list(tmp_path.glob("*.npy"))) == 3
+    # torch has no cache folder of its own: nothing is written beside its model.
+    assert getattr(torch_embedder, "vector_cache", None) is None
 
 
 # --- Equivalence with PyTorch, on what the index and the questions really embed -------------------------------
@@ -265,7 +252,7 @@ def test_an_int8_index_is_refused_by_the_fp32_backends(make_settings, small_corp
             Index.open(make_settings(corpus_dir=small_corpus, embedding_backend=backend))
         message = str(caught.value)
         assert "Run `ldn-assistant ingest`" in message
-        assert "embedding_vectors: index has 'int8', settings ask for 'float32'" in message
+        assert "embedding_vectors: index has 'int8'" in message
         assert "'onnx-int8' embedding backend" in message
 
 

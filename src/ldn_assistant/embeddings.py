@@ -55,18 +55,18 @@ def make_embedder(settings: "Settings") -> "Embedder":
     return OnnxEmbedder(settings.embedding_model, quantized=backend == "onnx-int8", cache_dir=cache)
 
 
-def embed_fixed(embedder: "Embedder", texts: Sequence[str]) -> "np.ndarray":
+def embed_fixed(embedder: "Embedder", texts: Sequence[str], folder: Path | None = None) -> "np.ndarray":
     """Vectors of a fixed list of texts the question path needs (an exemplar bank, the corpus vocabulary).
 
-    Embedded once and kept on disk beside the embedder's model export (`vector_cache`), keyed by the backend,
-    the model and the texts: a fresh `ldn-assistant ask` then loads them instead of embedding a thousand texts
-    before its first answer. An embedder without a cache folder embeds them every time."""
+    Embedded once and kept on disk in `folder`, by default beside the embedder's model export (`vector_cache`),
+    keyed by the backend, the model and the texts: a fresh `ldn-assistant ask` then loads them instead of
+    embedding a thousand texts before its first answer. Without a folder they are embedded every time."""
     import hashlib
     import json
 
     import numpy as np
 
-    folder = getattr(embedder, "vector_cache", None)
+    folder = folder or getattr(embedder, "vector_cache", None)
     if folder is None:
         return embedder.embed_documents(texts)
     ident = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}

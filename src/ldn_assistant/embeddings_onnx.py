@@ -189,7 +189,7 @@ class OnnxEmbedder:
         return session
 
     def _tokenize(self, texts: Sequence[str]) -> list:
-        return self.tokenizer.encode_batch([t.strip() for t in texts])  # sentence-transformers strips each text
+        return self.tokenizer.encode_batch(list(texts))
 
     def _run(self, encodings: list, session) -> "np.ndarray":
         """Embed tokenised texts as one batch, padded to its longest."""

@@ -45,10 +45,13 @@ def split_settings(settings: Settings) -> SplitSettings:
 
 def fingerprint(settings: Settings) -> dict[str, object]:
     """Everything that changes what is stored: a different value means a different index."""
+    kind = vector_kind(effective_backend(settings))
     return {
         "format": FORMAT,
         "embedding_model": settings.embedding_model,
-        "embedding_vectors": vector_kind(effective_backend(settings)),  # torch and fp32 onnx share; int8 does not
+        # torch and fp32 onnx share an index; int8 does not. float32 goes unnamed: it is what every index built
+        # before the ONNX backends holds, and naming it would send those (and their collections) to a rebuild.
+        **({"embedding_vectors": kind} if kind != "float32" else {}),
         "vectors": "sentence-units-v2",
         **split_settings(settings).fingerprint(),
     }

@@ -187,9 +187,7 @@ def plot(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], rep
         fig.tight_layout()
         fig.savefig(report_dir / "backends.png", dpi=110)
         plt.close(fig)
-        names_written = "backends.png"
-    else:
-        names_written = None
+        names.append("backends.png")
 
     rows = report["scale"]
     if rows:
@@ -214,6 +212,4 @@ def plot(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], rep
         fig.savefig(report_dir / "scale.png", dpi=110)
         plt.close(fig)
         names.append("scale.png")
-    if names_written:
-        names.append(names_written)
     return names

@@ -50,6 +50,23 @@ def copy_corpus(dest: Path) -> Path:
 
 
 @pytest.fixture()
+def small_corpus(tmp_path):
+    """Two short sources (a trial and side effects): enough for an index, quick to embed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Low dose naltrexone for fibromyalgia\n\nIn a small trial, women with fibromyalgia took 4.5 mg of "
+        "naltrexone at night and reported less pain than on placebo.\n",
+        encoding="utf-8",
+    )
+    (corpus / "b.md").write_text(
+        "# Side effects\n\nVivid dreams and trouble sleeping were the side effects most often reported with LDN.\n",
+        encoding="utf-8",
+    )
+    return corpus
+
+
+@pytest.fixture()
 def make_settings(tmp_path):
     """Settings over folders of this test's own: make_settings(corpus_dir=..., top_k=...)."""
     from ldn_assistant.settings import Settings

@@ -226,18 +226,6 @@ def test_the_probe_sees_torch_on_the_torch_backend(onnx_index):
 # --- Which backend may open which index --------------------------------------------------------------------
 
 
-@pytest.fixture()
-def small_corpus(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(
-        "Low dose naltrexone for fibromyalgia\n\nIn a small trial, women with fibromyalgia took 4.5 mg of "
-        "naltrexone at night and reported less pain than on placebo.\n",
-        encoding="utf-8",
-    )
-    return corpus
-
-
 @pytest.mark.slow
 def test_an_int8_index_is_refused_by_the_fp32_backends(make_settings, small_corpus, int8_embedder):
     from ldn_assistant.assistant import Assistant

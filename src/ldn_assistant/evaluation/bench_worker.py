@@ -25,31 +25,32 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
 
 
+def _proc_status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (Linux; given in KiB) in MB, or None where there is no /proc."""
+    try:
+        with open("/proc/self/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size. On Linux VmHWM, of this program alone: ru_maxrss survives exec, so in
     a worker started by the benchmark it would report the parent's size at the fork (measured: 1.26 GB of the
     parent's torch for a 0.36 GB worker). Elsewhere ru_maxrss (KiB on Linux, bytes on macOS)."""
-    try:
-        with open("/proc/self/status", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    peak = _proc_status_mb("VmHWM")
+    if peak is not None:
+        return peak
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def current_rss_mb() -> float | None:
     """Resident memory now (Linux /proc); the peak is often the model load, this shows what the index holds."""
-    try:
-        with open("/proc/self/status", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+    return _proc_status_mb("VmRSS")
 
 
 def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sample: int) -> dict:

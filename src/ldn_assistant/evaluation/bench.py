@@ -48,6 +48,13 @@ class BenchPlan:
                    scale_sizes=(1_000, 10_000, 50_000), scale_rounds=2, encoder_sample=1_024,
                    paragraph_chars=(260, 400))
 
+    @classmethod
+    def backends_only(cls) -> "BenchPlan":
+        """The embedding backends compared (ingest, queries, cold start, eval) without the scale series, with
+        fewer repetitions: three backends triple the ingest step, and the scale series measures one backend only."""
+        return cls("backends", ingest_passages=1_000, ingest_runs=2, query_rounds=1, question_limit=None, cold_runs=3,
+                   scale_sizes=(), scale_rounds=0, encoder_sample=0, paragraph_chars=(260, 400))
+
     def steps(self, questions: int, backends: int = 1) -> int:
         others = backends - 1
         return (
@@ -232,8 +239,10 @@ def run_bench(
               help="Corpus to measure and to learn the synthetic corpora from [default: LDN_CORPUS_DIR or ./corpus].")
 @click.option("--evals", "evals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=Path("evals/core.jsonl"), show_default=True, help="Questions: the answered cases of this suite.")
+@click.option("--backends-only", is_flag=True,
+              help="Only the embedding backends side by side (torch, onnx, onnx-int8): no scale series, fewer repetitions.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def bench_command(quick: bool, report_dir: Path, corpus_dir: Path | None, evals_file: Path, no_progress: bool) -> None:
+def bench_command(quick: bool, report_dir: Path, corpus_dir: Path | None, evals_file: Path, backends_only: bool, no_progress: bool) -> None:
     """Measure ingest, warm and cold questions, and growth with corpus size, each against its floor.
 
     Ratios, not absolute times, are the result: ingest against the raw encoder, ask() against one
@@ -244,11 +253,14 @@ def bench_command(quick: bool, report_dir: Path, corpus_dir: Path | None, evals_
     Examples:
       ldn-assistant bench --quick
       ldn-assistant bench --report-dir reports/bench
+      ldn-assistant bench --backends-only --report-dir reports/bench-backends
     """
     from ..settings import Settings
 
-    plan = BenchPlan.quick() if quick else BenchPlan.full()
-    command = "ldn-assistant " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "ldn-assistant bench" + (" --quick" if quick else "")
+    if quick and backends_only:
+        raise click.UsageError("give --quick or --backends-only, not both")
+    plan = BenchPlan.quick() if quick else BenchPlan.backends_only() if backends_only else BenchPlan.full()
+    command = "ldn-assistant " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else f"ldn-assistant bench ({plan.mode})"
     report = run_bench(report_dir, plan, corpus_dir or Settings().corpus_dir, evals_file, not no_progress, command)
     q, i, c = report["query"], report["ingest"], report["cold_start"]
     click.echo(

@@ -105,3 +105,13 @@ def test_quick_bench_writes_complete_reports(tmp_path):
     assert backends["rows"]["onnx"]["quality_max_abs_difference_to_torch"] == 0.0
     assert set(backends["quality"]["onnx-int8"]) == {"core"}
     assert "## Embedding backends" in (report_dir / "bench.md").read_text(encoding="utf-8")
+
+
+def test_backends_only_plan_compares_backends_without_the_scale_series():
+    from ldn_assistant.evaluation.bench import BenchPlan, bench_command
+
+    plan = BenchPlan.backends_only()
+    assert plan.scale_sizes == () and plan.mode == "backends"
+    assert plan.steps(87, backends=3) == 1 + 87 + (3 + 2 * 2) * 2 + (3 + 2) * 3 + 3  # what the measured run counted: 120
+    result = CliRunner().invoke(bench_command, ["--quick", "--backends-only"])
+    assert result.exit_code == 2 and "not both" in result.output

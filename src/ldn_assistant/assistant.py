@@ -15,7 +15,7 @@ from .answer import Composer, cite
 from .basis import UNKNOWN_CORPUS
 from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
-from .embeddings import Embedder, SentenceTransformerEmbedder
+from .embeddings import Embedder, make_embedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
 from .retrieval import DocumentContext, HybridRetriever
@@ -37,7 +37,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, index: Index | None = None) -> None:
         self.settings = settings or Settings()
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding_model)
+        self.embedder: Embedder = embedder or make_embedder(self.settings)
         self._index = index
         self._lock = threading.Lock()
         self._retriever: HybridRetriever | None = None

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         BUNDLED_MODEL,
         description="sentence-transformers model name or path; the default is the offline bundled all-MiniLM-L6-v2.",
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx",
+        description="What runs the bundled model: 'onnx' (ONNX Runtime, fp32; default: same vectors as 'torch', faster, no torch "
+        "at query time), 'onnx-int8' (quantised: faster still, slightly different vectors) or 'torch' (sentence-transformers). "
+        "Other models always run on 'torch'.",
+    )
     embedding_batch_size: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
     max_passage_chars: int = Field(600, ge=80, le=4000, description="Longest passage, in characters.")
     top_k: int = Field(5, ge=1, le=20, description="Most passages in one answer.")

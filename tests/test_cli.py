@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from ldn_assistant import Answer, safety
 from ldn_assistant.cli import LAZY_COMMANDS, STDIN_QUESTION_LIMIT, main, question_from
 from ldn_assistant.cli_options import EXIT_CODE_MEANINGS, ExitCode
+from ldn_assistant.render import answer_text
 
 from conftest import copy_corpus
 
@@ -248,13 +249,13 @@ def test_a_bad_setting_is_one_line_naming_the_variable(command, tmp_path):
 # --- Settings as options, the question from standard input, exit codes ----------------------------
 
 QUESTION = "What dose of LDN is used for fibromyalgia?"
-# The exact shape of a Markdown answer: status line, numbered quotes each with its citation, the source
-# list, the disclaimers. Quote lines are "> text" or empty (a blank line inside a quote).
+# The exact shape of the plain-text answer `ask` prints for a terminal: status line, numbered quotes each
+# with its source tag and citation, the source list, the disclaimers. Quote lines are "> text" or empty.
 ANSWER_SHAPE = re.compile(
-    r"\A\*\*Quoted from the sources\*\*\n\n"
-    r"(?P<quotes>(?:\*\*\[\d\]\*\*\n(?:> .*\n|\n)+?\n— .+\n\n)+)"
-    r"\*\*Sources\*\*\n\n(?P<sources>(?:- \[\d\] .+\n)+)\n"
-    r"\*\*Always read\*\*\n\n(?P<disclaimers>(?:- .+\n)+)\Z"
+    r"\AQuoted from the sources\n\n"
+    r"(?P<quotes>(?:\[\d\] Source [A-Z] · .+\n(?:> .*\n|\n)+?\n— .+\n\n)+)"
+    r"Sources\n\n(?P<sources>(?:- \[\d\] .+\n)+)\n"
+    r"Always read\n\n(?P<disclaimers>(?:- .+\n)+)\Z"
 )
 
 
@@ -272,9 +273,10 @@ def api_answer_top_3(cli, embedder):
 def assert_answer_shape(stdout: str, passages: int) -> None:
     shape = ANSWER_SHAPE.match(stdout)
     assert shape, stdout
-    assert re.findall(r"^\*\*\[(\d)\]\*\*$", shape["quotes"], re.M) == [str(i) for i in range(1, passages + 1)]
+    assert re.findall(r"^\[(\d)\] Source", shape["quotes"], re.M) == [str(i) for i in range(1, passages + 1)]
     assert re.findall(r"^- \[(\d)\] ", shape["sources"], re.M) == [str(i) for i in range(1, passages + 1)]
-    assert shape["disclaimers"].splitlines() == [f"- {d}" for d in safety.DISCLAIMERS]
+    assert shape["disclaimers"].splitlines()[: len(safety.DISCLAIMERS)] == [f"- {d}" for d in safety.DISCLAIMERS]
+    assert shape["disclaimers"].splitlines()[-1].startswith("- Evidence status: ")
 
 
 def test_ask_with_index_dir_and_top_k_options_prints_the_exact_answer(cli, api_answer_top_3):
@@ -284,7 +286,7 @@ def test_ask_with_index_dir_and_top_k_options_prints_the_exact_answer(cli, api_a
     result = runner.invoke(main, ["ask", "--index-dir", env["LDN_INDEX_DIR"], "-k", "3", QUESTION])
     assert result.exit_code == 0, result.output
     assert api_answer_top_3.status == "answered" and len(api_answer_top_3.passages) == 3
-    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert result.stdout == answer_text(api_answer_top_3) + "\n"
     assert_answer_shape(result.stdout, passages=3)
 
 
@@ -292,7 +294,7 @@ def test_an_option_wins_over_its_environment_variable(cli, api_answer_top_3):
     runner, env, _, _, _ = cli
     result = runner.invoke(main, ["ask", "--top-k", "3", QUESTION], env={**env, "LDN_TOP_K": "7"})
     assert result.exit_code == 0, result.output
-    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert result.stdout == answer_text(api_answer_top_3) + "\n"
 
 
 @pytest.mark.parametrize("argv", [["ask", "-k", "3", "-"], ["ask", "-k", "3"]], ids=["dash", "no-argument"])
@@ -300,7 +302,7 @@ def test_ask_reads_a_piped_question_from_standard_input(cli, api_answer_top_3, a
     runner = cli[0]
     result = runner.invoke(main, argv, input=QUESTION + "\n")  # as `echo "..." |` sends it, with its newline
     assert result.exit_code == 0, result.output
-    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert result.stdout == answer_text(api_answer_top_3) + "\n"
     assert_answer_shape(result.stdout, passages=3)
 
 
@@ -313,7 +315,7 @@ def test_installed_script_answers_echo_question_piped_into_ask_dash(cli, api_ans
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == api_answer_top_3.markdown + "\n"
+    assert done.stdout == answer_text(api_answer_top_3) + "\n"
     assert_answer_shape(done.stdout, passages=3)
 
 

@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first, pinned: unpinned, pip would pull several GB of CUDA wheels.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Export the bundled model to ONNX once (fp32 and int8, checked against PyTorch), so the first question need not.
+	$(BIN)/python -m ldn_assistant.onnx_export
 	touch $(STAMP)
 
 run: $(STAMP)

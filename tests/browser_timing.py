@@ -46,4 +46,4 @@ def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:7860/")
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:7386/")

@@ -24,7 +24,18 @@ CHROMA = VENV_BIN / "chroma"
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once for every test that embeds."""
+    """The bundled all-MiniLM-L6-v2 on the default backend (what users run), loaded once for every test that embeds."""
+    from ldn_assistant.embeddings import make_embedder
+    from ldn_assistant.settings import Settings
+
+    model = make_embedder(Settings())
+    model.embed_query("load")
+    return model
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The bundled model through sentence-transformers on PyTorch: the reference the ONNX backends are held to."""
     from ldn_assistant.embeddings import SentenceTransformerEmbedder
 
     model = SentenceTransformerEmbedder()
@@ -36,6 +47,23 @@ def copy_corpus(dest: Path) -> Path:
     """A private copy of the shipped corpus, so a test may add, change or delete files."""
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+@pytest.fixture()
+def small_corpus(tmp_path):
+    """Two short sources (a trial and side effects): enough for an index, quick to embed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Low dose naltrexone for fibromyalgia\n\nIn a small trial, women with fibromyalgia took 4.5 mg of "
+        "naltrexone at night and reported less pain than on placebo.\n",
+        encoding="utf-8",
+    )
+    (corpus / "b.md").write_text(
+        "# Side effects\n\nVivid dreams and trouble sleeping were the side effects most often reported with LDN.\n",
+        encoding="utf-8",
+    )
+    return corpus
 
 
 @pytest.fixture()

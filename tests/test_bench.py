@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = {
     "ingest": ("passages_per_s", "encoder_passages_per_s", "ratio"),
     "query": ("ask_p50_ms", "ask_p95_ms", "floor_p50_ms", "ratio_to_floor", "naive_langchain_p50_ms", "ratio_to_naive"),
-    "cold_start": ("cli_ask_s", "floor_s", "ratio"),
+    "cold_start": ("cli_ask_s", "floor_s", "ratio", "import_sentence_transformers_s", "ratio_to_import_sentence_transformers"),
 }
+BACKEND_KEYS = ("ingest_passages_per_s", "encoder_passages_per_s", "ingest_ratio_to_torch_ingest", "embed_query_p50_ms",
+                "ask_p50_ms", "cold_ask_s", "cold_ratio_to_import_sentence_transformers")
 SCALE_KEYS = ("passages", "ingest_s", "query_p50_ms", "query_p95_ms", "index_mb", "peak_rss_mb")
 
 
@@ -77,7 +79,7 @@ def test_quick_bench_writes_complete_reports(tmp_path):
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert (report_dir / "bench.md").read_text(encoding="utf-8").startswith("# ldn-assistant benchmark (quick)")
-    for plot in ("comparisons.png", "scale.png"):
+    for plot in ("comparisons.png", "scale.png", "backends.png"):
         assert (report_dir / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     report = json.loads((report_dir / "bench.json").read_text(encoding="utf-8"))
@@ -92,3 +94,25 @@ def test_quick_bench_writes_complete_reports(tmp_path):
         for key in SCALE_KEYS:
             assert _positive(row[key]), (row, key)
     assert report["scale"][1]["index_mb"] > report["scale"][0]["index_mb"]  # four times the passages takes more room
+
+    # The embedding backends, side by side in the same run, each with its eval metrics.
+    backends = report["backends"]
+    assert backends["default"] == "onnx" and backends["names"] == ["torch", "onnx", "onnx-int8"]
+    for name, row in backends["rows"].items():
+        for key in BACKEND_KEYS:
+            assert _positive(row[key]), (name, key, row[key])
+    assert backends["rows"]["torch"]["ingest_ratio_to_torch_ingest"] == 1.0
+    assert backends["quality"]["onnx"] == backends["quality"]["torch"]  # the same vectors give the same answers
+    assert backends["rows"]["onnx"]["quality_max_abs_difference_to_torch"] == 0.0
+    assert set(backends["quality"]["onnx-int8"]) == {"core"}
+    assert "## Embedding backends" in (report_dir / "bench.md").read_text(encoding="utf-8")
+
+
+def test_backends_only_plan_compares_backends_without_the_scale_series():
+    from ldn_assistant.evaluation.bench import BenchPlan, bench_command
+
+    plan = BenchPlan.backends_only()
+    assert plan.scale_sizes == () and plan.mode == "backends"
+    assert plan.steps(87, backends=3) == 1 + 87 + (3 + 2 * 2) * 2 + (3 + 2) * 3 + 3  # what the measured run counted: 120
+    result = CliRunner().invoke(bench_command, ["--quick", "--backends-only"])
+    assert result.exit_code == 2 and "not both" in result.output

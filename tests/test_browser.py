@@ -1,15 +1,21 @@
 """The real chat UI in a real browser (Debian's headless Chromium, driven by Playwright), and the
-/ask endpoint through gradio_client, against one app served on a free loopback port."""
+/ask endpoint through gradio_client, against one app served on a free loopback port.
+
+Screens are a 1366x768 laptop and a 390x844 phone. The screenshots the run saves in
+reports/browser/ are the ones docs/ and the README show (copied by hand after the final run)."""
 
 from __future__ import annotations
 
 import json
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from ldn_assistant.safety import FDA_STATUS, OPIOID_WARNING
+from ldn_assistant.safety import DISCLAIMERS, EMERGENCY_NOTICE, FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING
+from ldn_assistant.ui.disclaimers import summary
+from ldn_assistant.ui.session import EMPTY_QUESTION
 
 from conftest import ROOT, copy_corpus
 from test_evidence_basis import INTRODUCED
@@ -17,7 +23,11 @@ from test_evidence_basis import _report as write_eval_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOT = ROOT / "reports" / "browser" / "screenshot.png"  # not docs/: a test run must not change tracked files
+SHOTS = ROOT / "reports" / "browser"  # not docs/: a test run must not change tracked files
+SCREENS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium); `make chromium` installs it"
+)
 
 # A document whose *text* is markup: it must show as these characters and never run.
 SCRIPT_TAG = "<script>window.__pwned=1</script>"
@@ -84,8 +94,50 @@ def _ask(page, question: str, answers_before: int) -> str:
     return page.locator("#ldn-chat .bot-row").last.inner_text()
 
 
+@contextmanager
+def _page(screen: str = "laptop", **options):
+    """A fresh browser page the size of `screen`; a phone is a touch device, as a real one is."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            phone = screen == "phone"
+            context = browser.new_context(viewport=SCREENS[screen], is_mobile=phone, has_touch=phone, **options)
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#ldn-question textarea")
+    page.wait_for_function("document.querySelector('#ldn-disclaimers .ldn-fold') !== null")
+    # The page script runs once gradio has mounted the app and wired its events: only then is a click an event.
+    page.wait_for_function("typeof window.ldnDownload === 'function'")
+
+
+def _in_first_screen(page, selector: str) -> bool:
+    """Is the element wholly inside the window, with the page not scrolled?"""
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                      return window.scrollY === 0 && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        selector,
+    )
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _download(page, button: str) -> str:
+    with page.expect_download() as download:
+        page.click(button)
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium); `make chromium` installs it")
+@needs_chromium
 def test_chat_in_a_real_browser(served):
     from playwright.sync_api import sync_playwright
 
@@ -102,9 +154,9 @@ def test_chat_in_a_real_browser(served):
             page.goto(url)
             page.wait_for_selector("#ldn-question textarea")
 
-            # The disclaimers are on the page before any question.
+            # The disclaimers are on the page before any question (as summaries; see the first-screen test).
             banner = page.inner_text("#ldn-disclaimers")
-            assert OPIOID_WARNING in banner and FDA_STATUS in banner
+            assert summary(OPIOID_WARNING) in banner and summary(FDA_STATUS) in banner
 
             # An answer: status, quoted evidence, the source named, both disclaimers.
             reply = _ask(page, QUESTION, 0)
@@ -112,12 +164,18 @@ def test_chat_in_a_real_browser(served):
             first = expected.passages[0]
             assert " ".join(first.text.split()[:12]) in " ".join(reply.split())
             assert first.title in reply
-            assert OPIOID_WARNING in reply and FDA_STATUS in reply
+            # The disclaimers as one-line summaries, the full texts folded away (the fold test opens them).
+            assert summary(OPIOID_WARNING) in reply and summary(FDA_STATUS) in reply
+            assert FDA_STATUS not in _words(reply)
 
-            # Copy an answer as Markdown: the message's copy button gives exactly Answer.markdown.
+            # Copy an answer: the message's copy button gives its Markdown, full disclaimer and evidence-status texts included.
             page.locator("#ldn-chat .bot-row").last.hover()
             page.locator("#ldn-chat .message-buttons-left button[aria-label='Copy message']").last.click()
-            page.wait_for_function("(md) => navigator.clipboard.readText().then((t) => t === md)", arg=expected.markdown, timeout=5_000)
+            page.wait_for_function(
+                "(texts) => navigator.clipboard.readText().then((t) => texts.every((d) => t.includes(d)))",
+                arg=[*DISCLAIMERS, assistant.evidence_status],
+                timeout=5_000,
+            )
 
             # The source viewer: choose the second citation; its passage is highlighted and in view.
             second = expected.passages[1]
@@ -135,8 +193,6 @@ def test_chat_in_a_real_browser(served):
                            return m.top >= box.top - 1 && m.top < box.bottom; }""",
                 timeout=10_000,
             )
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
 
             # Export for a clinical record, built in the page.
             with page.expect_download() as download:
@@ -152,7 +208,7 @@ def test_chat_in_a_real_browser(served):
                 """() => { const log = document.querySelector('#ldn-chat [role=log]');
                            const rows = log.querySelectorAll('.user-row');
                            const gap = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
-                           return gap >= 0 && gap < 40; }""",
+                           return gap >= 0 && gap < 60; }""",
                 timeout=10_000,
             )
             assert SCRIPT_TAG in reply and IMG_TAG in reply and MARKUP_TITLE in reply
@@ -170,6 +226,161 @@ def test_chat_in_a_real_browser(served):
             assert reply.startswith("Follow-up, searched as: “and the side effects? — LDN fibromyalgia”")
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@needs_chromium
+@pytest.mark.parametrize("screen", ["laptop", "phone"])
+def test_first_screen_and_one_answer(served, screen):
+    """Title, warnings and question box on the first screen, with no scroll on load; an answer that
+    reads top to bottom; on the phone, a tapped citation number opens the viewer at the quote."""
+    assistant, url = served
+    expected = assistant.answer(QUESTION)
+    with _page(screen) as page:
+        _open(page, url)
+        page.wait_for_timeout(500)  # anything that would scroll the page on load (autofocus did) has run by now
+        for part in ("#ldn-header h1", "#ldn-disclaimers", "#ldn-question textarea", "#ldn-ask"):
+            assert _in_first_screen(page, part), f"{part} is not on the first {screen} screen"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{screen}-first.png"))
+
+        _ask(page, QUESTION, 0)
+        page.wait_for_function("document.querySelectorAll('#ldn-chat .ldn-cite').length > 1")
+        # Settled: the viewer shows the first quote and no output is still marked as updating.
+        page.wait_for_function("document.querySelector('#ldn-source mark') && !document.querySelector('[data-testid=status-tracker]:not(.hide)')")
+        page.wait_for_timeout(600)  # for the picture only: gradio's fade-out of its loading veil has ended
+        page.mouse.move(1, SCREENS[screen]["height"] - 1)  # and the Ask button not in its hover colour
+        if screen == "phone":
+            # No scroll box inside the page: the conversation is as tall as the answer.
+            assert page.evaluate(
+                "(() => { const log = document.querySelector('#ldn-chat [role=log]'); return log.scrollHeight <= log.clientHeight + 1; })()"
+            )
+            # The new answer is shown from its question, at the top of the screen.
+            page.wait_for_function(
+                "() => { const r = document.querySelector('#ldn-chat .user-row').getBoundingClientRect(); return r.top >= 0 && r.top < 120; }",
+                timeout=10_000,
+            )
+        page.screenshot(path=str(SHOTS / f"{screen}-answer.png"))
+
+        # Tap the second quote's number: the viewer shows that passage, on screen.
+        second = expected.passages[1]
+        page.locator("#ldn-chat .ldn-cite", has_text=f"[{second.rank}]").first.click()
+        page.wait_for_function(
+            """(t) => { const m = document.querySelector('#ldn-source mark');
+                        if (!m || m.innerText.replace(/\\s+/g, ' ').trim() !== t) return false;
+                        const r = m.getBoundingClientRect();
+                        return r.top >= 0 && r.top < window.innerHeight - 40; }""",
+            arg=_words(second.text),
+            timeout=15_000,
+        )
+        assert second.title in page.inner_text("#ldn-source")
+        if screen == "phone":
+            page.screenshot(path=str(SHOTS / "phone-citation.png"))
+            # And back up to the number tapped, in one tap.
+            page.click("#ldn-back")
+            page.wait_for_function(
+                """(n) => { const el = [...document.querySelectorAll('#ldn-chat .ldn-cite')].find((e) => e.textContent.trim() === n);
+                            const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+                arg=f"[{second.rank}]",
+            )
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_disclaimers_fold_to_one_line_with_the_full_text_a_click_away(served):
+    assistant, url = served
+    texts = (*DISCLAIMERS, assistant.evidence_status)  # the evidence status folds like the disclaimers
+    with _page("laptop", accept_downloads=True) as page:
+        _open(page, url)
+        # The banner: a summary each, the full text behind "Full text".
+        banner = page.locator("#ldn-disclaimers")
+        for text in texts:
+            assert summary(text) in banner.inner_text() and text not in _words(banner.inner_text())
+        banner.locator("summary", has_text=summary(OPIOID_WARNING)).click()
+        assert OPIOID_WARNING in _words(banner.inner_text())
+
+        # An answer to a question without opioids: every disclaimer folded, each one click from its full text.
+        reply = _ask(page, QUESTION, 0)
+        assert all(text not in _words(reply) for text in texts)
+        answer = page.locator("#ldn-chat .bot-row").last
+        for text in texts:
+            answer.locator("summary", has_text=summary(text)).click()
+            assert text in _words(answer.inner_text())
+
+        # A question naming an opioid: the opioid warning in full, first, before any quote.
+        reply = _words(_ask(page, "Can I take LDN with tramadol?", 1))
+        assert OPIOID_WARNING in reply and reply.index(OPIOID_WARNING) < reply.index("[1]")
+        assert FDA_STATUS not in reply and NOT_MEDICAL_ADVICE not in reply and assistant.evidence_status not in reply
+
+        # An emergency: the emergency notice always in full.
+        reply = _words(_ask(page, "My husband took LDN and is not breathing", 2))
+        assert reply.startswith("Emergency") and EMERGENCY_NOTICE in reply
+
+        # What leaves the page keeps the full texts on every answer.
+        record = json.loads(_download(page, "#ldn-export-json"))
+        assert [t["answer"]["disclaimers"] for t in record["turns"]] == [list(DISCLAIMERS)] * 3
+        assert [t["answer"]["evidence_status"] for t in record["turns"]] == [assistant.evidence_status] * 3
+        markdown = _download(page, "#ldn-export-md")
+        assert markdown.count(FDA_STATUS) == 3 and markdown.count(assistant.evidence_status) == 3
+
+
+@pytest.mark.browser
+@needs_chromium
+@pytest.mark.parametrize("control", ["gradio-clear", "new-conversation"])
+def test_clearing_leaves_nothing_of_the_earlier_question(served, control):
+    """Patient details typed into a question are gone after either control that clears: from the
+    page, from both exports, and from the next search (a follow-up no longer borrows from them)."""
+    _, url = served
+    private = "Roe5550147"  # no Markdown-escaped characters, so one search finds it everywhere
+    question = f"My patient Jane {private} has fibromyalgia; does LDN help fibromyalgia?"
+    with _page("laptop", accept_downloads=True) as page:
+        _open(page, url)
+        _ask(page, question, 0)
+        assert private in page.content()
+        assert private in _download(page, "#ldn-export-md")
+
+        if control == "gradio-clear":
+            page.click("#ldn-chat .top-panel button[aria-label='Clear']")  # the bin icon on the chat
+        else:
+            page.click("#ldn-clear")
+        page.wait_for_function("document.querySelectorAll('#ldn-chat .bot-row, #ldn-chat .user-row').length === 0")
+        page.wait_for_function("document.querySelector('#ldn-source mark') === null", timeout=10_000)
+
+        # Nothing on the page: not in the HTML, not in any field's value, not in the citation list.
+        values = page.evaluate("[...document.querySelectorAll('input, textarea')].map((e) => e.value).join(' ')")
+        assert private not in page.content() and private not in values
+        page.click("#ldn-citation input")
+        assert page.locator("[role=option]").count() == 0
+        page.keyboard.press("Escape")
+
+        # Nothing in either export.
+        markdown = _download(page, "#ldn-export-md")
+        assert private not in markdown and "No questions were asked." in markdown
+        record = json.loads(_download(page, "#ldn-export-json"))
+        assert record["turns"] == [] and private not in json.dumps(record)
+
+        # Nothing in the next search: this follow-up would have borrowed "LDN fibromyalgia".
+        reply = _ask(page, "and the side effects?", 0)
+        assert not reply.startswith("Follow-up")
+        record = json.loads(_download(page, "#ldn-export-json"))
+        assert [t["searched"] for t in record["turns"]] == ["and the side effects?"]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_an_empty_question_gets_a_short_message(served):
+    _, url = served
+    with _page("laptop") as page:
+        _open(page, url)
+        page.click("#ldn-ask")
+        page.wait_for_function("(m) => document.querySelector('#ldn-status').innerText.includes(m)", arg=EMPTY_QUESTION)
+        page.fill("#ldn-question textarea", "   ")
+        page.press("#ldn-question textarea", "Enter")
+        page.wait_for_function("(m) => document.querySelector('#ldn-status').innerText.includes(m)", arg=EMPTY_QUESTION)
+        assert page.locator("#ldn-chat .bot-row").count() == 0
+        # A real question clears the message.
+        _ask(page, QUESTION, 0)
+        page.wait_for_function("document.querySelector('#ldn-status').innerText.trim() === ''")
 
 
 def test_ask_endpoint_through_gradio_client(served):
@@ -223,13 +434,25 @@ def test_evidence_basis_in_a_real_browser(served):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
             page.wait_for_selector("#ldn-question textarea")
-            assert assistant.evidence_status in page.inner_text("#ldn-disclaimers")
+            # The evidence status in the banner: its one-line summary, the full text one click away (issue 12).
+            status = assistant.evidence_status
+            banner = page.locator("#ldn-disclaimers")
+            assert summary(status) in banner.inner_text() and status not in _words(banner.inner_text())
+            banner.locator("summary", has_text=summary(status)).click()
+            assert status in _words(banner.inner_text())
 
             reply = " ".join(_ask(page, INTRODUCED, 0).split())
             assert "Where the sources differ" in reply and expected.conflicts[0].note in reply
+            assert reply.index("Where the sources differ") < reply.index("[1]")
             first = expected.passages[0]
             assert f"Source A · {first.kind} · {first.date or 'date not stated'}" in reply
-            assert assistant.evidence_status in reply
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "laptop-conflict.png"))  # for a look; docs/ shows the four others
+            # And on the answer: folded like the other disclaimers, whole after one click.
+            answer = page.locator("#ldn-chat .bot-row").last
+            assert summary(status) in reply and status not in reply
+            answer.locator("summary", has_text=summary(status)).click()
+            assert status in _words(answer.inner_text())
 
             page.get_by_role("tab", name="About").click()
             page.wait_for_function("document.querySelector('#ldn-about') && document.querySelector('#ldn-about').innerText.includes('Validation')", timeout=10_000)

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from ldn_assistant import Answer, safety
 from ldn_assistant.cli import LAZY_COMMANDS, STDIN_QUESTION_LIMIT, main, question_from
 from ldn_assistant.cli_options import EXIT_CODE_MEANINGS, ExitCode
+from ldn_assistant.render import answer_text
 
 from conftest import copy_corpus
 
@@ -72,6 +73,22 @@ def test_second_ingest_exits_0_and_embeds_nothing(cli):
     assert summary.group(4) == "5" and summary.group(7) == "0"
 
 
+def test_ingest_lists_the_documents_without_a_metadata_file(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "clinic-notes.md").write_text("# LDN clinic notes\n\nLow dose naltrexone is taken at night.", encoding="utf-8")
+    (corpus / "described.txt").write_text("Low dose naltrexone for chronic pain, described.", encoding="utf-8")
+    (corpus / "described.txt.meta.json").write_text('{"title": "Described"}', encoding="utf-8")
+    runner = CliRunner(env={"LDN_CORPUS_DIR": str(corpus), "LDN_INDEX_DIR": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1"})
+    result = runner.invoke(main, ["ingest", "--quiet"])
+    assert result.exit_code == 0, result.output  # a missing metadata file is a hint, not a failure
+    assert result.stderr.splitlines() == [
+        "no metadata file for clinic-notes.md (add clinic-notes.md.meta.json to name its title, outlet and date)"
+    ]
+    docs = json.loads(runner.invoke(main, ["sources", "--json"]).stdout)
+    assert {d["source_id"]: d["title"] for d in docs} == {"clinic-notes.md": "LDN clinic notes", "described.txt": "Described"}
+
+
 def test_ingest_of_a_missing_corpus_fails_with_exit_1(tmp_path):
     runner = CliRunner(env={"LDN_CORPUS_DIR": str(tmp_path / "none"), "LDN_INDEX_DIR": str(tmp_path / "index")})
     result = runner.invoke(main, ["ingest", "--quiet"])
@@ -95,15 +112,24 @@ def test_ask_json_prints_valid_json_shaped_like_to_dict(cli, assistant):
         assert (corpus / p["source_id"]).read_text(encoding="utf-8")[p["start"] : p["end"]] == p["text"]
 
 
-def test_ask_prints_the_markdown_with_the_disclaimers(cli):
+def test_ask_prints_plain_text_for_a_terminal_and_markdown_on_request(cli, assistant):
     runner = cli[0]
-    result = runner.invoke(main, ["ask", "Can I take LDN with tramadol?"])
+    question = "Can I take LDN with tramadol?"
+    result = runner.invoke(main, ["ask", question])
     assert result.exit_code == 0, result.output
     out = result.stdout
     for disclaimer in safety.DISCLAIMERS:
         assert disclaimer in out
-    assert "**Sources**" in out and "**[1]**" in out
-    assert out.index(safety.OPIOID_WARNING) < out.index("**[1]**")
+    assert out.index(safety.OPIOID_WARNING) < out.index("[1]")
+    # The sources' own characters, with no Markdown markup or escapes around them.
+    assert "**" not in out and "\\" not in out
+    answer = assistant.ask(question)
+    for p in answer.passages:
+        assert p.title in out and p.text.splitlines()[0] in out
+    result = runner.invoke(main, ["ask", question, "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == answer.markdown + "\n"  # today's output, byte for byte, for piping
+    assert "**Sources**" in result.stdout and "**[1]**" in result.stdout
 
 
 def test_ask_with_an_unreadable_question_fails_with_the_reason(cli):
@@ -130,7 +156,8 @@ def test_sources_lists_the_five_documents_with_metadata(cli):
         assert f"{name}\n" in out
     assert "  publisher: Pain News Network" in out
     assert "  date:      2024-11-10" in out
-    assert "  title:     (unknown)" in out  # 001 has no title in its metadata: shown, not guessed
+    # 001's metadata names no title: the document's own first heading line stands in (not its file name).
+    assert "  title:     The Potential of LDN in Chronic Pain Management" in out
     assert out.count("  kind:") == 5
 
 
@@ -222,13 +249,13 @@ def test_a_bad_setting_is_one_line_naming_the_variable(command, tmp_path):
 # --- Settings as options, the question from standard input, exit codes ----------------------------
 
 QUESTION = "What dose of LDN is used for fibromyalgia?"
-# The exact shape of a Markdown answer: status line, numbered quotes each with its citation, the source
-# list, the disclaimers. Quote lines are "> text" or empty (a blank line inside a quote).
+# The exact shape of the plain-text answer `ask` prints for a terminal: status line, numbered quotes each
+# with its source tag and citation, the source list, the disclaimers. Quote lines are "> text" or empty.
 ANSWER_SHAPE = re.compile(
-    r"\A\*\*Quoted from the sources\*\*\n\n"
-    r"(?P<quotes>(?:\*\*\[\d\]\*\*\n(?:> .*\n|\n)+?\n— .+\n\n)+)"
-    r"\*\*Sources\*\*\n\n(?P<sources>(?:- \[\d\] .+\n)+)\n"
-    r"\*\*Always read\*\*\n\n(?P<disclaimers>(?:- .+\n)+)\Z"
+    r"\AQuoted from the sources\n\n"
+    r"(?P<quotes>(?:\[\d\] Source [A-Z] · .+\n(?:> .*\n|\n)+?\n— .+\n\n)+)"
+    r"Sources\n\n(?P<sources>(?:- \[\d\] .+\n)+)\n"
+    r"Always read\n\n(?P<disclaimers>(?:- .+\n)+)\Z"
 )
 
 
@@ -246,9 +273,10 @@ def api_answer_top_3(cli, embedder):
 def assert_answer_shape(stdout: str, passages: int) -> None:
     shape = ANSWER_SHAPE.match(stdout)
     assert shape, stdout
-    assert re.findall(r"^\*\*\[(\d)\]\*\*$", shape["quotes"], re.M) == [str(i) for i in range(1, passages + 1)]
+    assert re.findall(r"^\[(\d)\] Source", shape["quotes"], re.M) == [str(i) for i in range(1, passages + 1)]
     assert re.findall(r"^- \[(\d)\] ", shape["sources"], re.M) == [str(i) for i in range(1, passages + 1)]
-    assert shape["disclaimers"].splitlines() == [f"- {d}" for d in safety.DISCLAIMERS]
+    assert shape["disclaimers"].splitlines()[: len(safety.DISCLAIMERS)] == [f"- {d}" for d in safety.DISCLAIMERS]
+    assert shape["disclaimers"].splitlines()[-1].startswith("- Evidence status: ")
 
 
 def test_ask_with_index_dir_and_top_k_options_prints_the_exact_answer(cli, api_answer_top_3):
@@ -258,7 +286,7 @@ def test_ask_with_index_dir_and_top_k_options_prints_the_exact_answer(cli, api_a
     result = runner.invoke(main, ["ask", "--index-dir", env["LDN_INDEX_DIR"], "-k", "3", QUESTION])
     assert result.exit_code == 0, result.output
     assert api_answer_top_3.status == "answered" and len(api_answer_top_3.passages) == 3
-    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert result.stdout == answer_text(api_answer_top_3) + "\n"
     assert_answer_shape(result.stdout, passages=3)
 
 
@@ -266,7 +294,7 @@ def test_an_option_wins_over_its_environment_variable(cli, api_answer_top_3):
     runner, env, _, _, _ = cli
     result = runner.invoke(main, ["ask", "--top-k", "3", QUESTION], env={**env, "LDN_TOP_K": "7"})
     assert result.exit_code == 0, result.output
-    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert result.stdout == answer_text(api_answer_top_3) + "\n"
 
 
 @pytest.mark.parametrize("argv", [["ask", "-k", "3", "-"], ["ask", "-k", "3"]], ids=["dash", "no-argument"])
@@ -274,7 +302,7 @@ def test_ask_reads_a_piped_question_from_standard_input(cli, api_answer_top_3, a
     runner = cli[0]
     result = runner.invoke(main, argv, input=QUESTION + "\n")  # as `echo "..." |` sends it, with its newline
     assert result.exit_code == 0, result.output
-    assert result.stdout == api_answer_top_3.markdown + "\n"
+    assert result.stdout == answer_text(api_answer_top_3) + "\n"
     assert_answer_shape(result.stdout, passages=3)
 
 
@@ -287,7 +315,7 @@ def test_installed_script_answers_echo_question_piped_into_ask_dash(cli, api_ans
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == api_answer_top_3.markdown + "\n"
+    assert done.stdout == answer_text(api_answer_top_3) + "\n"
     assert_answer_shape(done.stdout, passages=3)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -53,11 +54,46 @@ def test_scan_of_the_shipped_corpus_loads_all_five_with_their_metadata():
         assert source.content_hash == content_hash(source.text)
 
 
-def test_a_source_without_a_title_is_titled_by_its_id():
+def test_a_source_without_a_title_takes_its_first_heading_line():
     scan = scan_corpus(CORPUS, 20_000_000)
     untitled = next(s for s in scan.sources if s.source_id == "001_68e565978181d4a7.txt")
-    assert untitled.metadata.title is None
-    assert untitled.title == "001_68e565978181d4a7.txt"
+    # Its metadata file names no title; its text opens with "Introduction", which titles nothing,
+    # and its first real heading follows.
+    assert untitled.title == "The Potential of LDN in Chronic Pain Management"
+    assert untitled.title in untitled.text
+    assert scan.without_metadata == ()  # every shipped document has a metadata file
+
+
+def test_documents_without_a_metadata_file_are_named_and_titled_from_themselves(tmp_path):
+    from test_loaders import handmade_pdf
+
+    from pypdf import PdfReader, PdfWriter
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "page.html").write_text(
+        "<html><head><title>LDN &amp; fibromyalgia: a review</title></head><body><h1>Other</h1><p>Low dose naltrexone.</p></body></html>",
+        encoding="utf-8",
+    )
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(handmade_pdf(["Naltrexone in low doses for pain."]))))
+    writer.add_metadata({"/Title": "  Naltrexone   trial report "})
+    with open(corpus / "trial.pdf", "wb") as out:
+        writer.write(out)
+    (corpus / "notes.md").write_text("# LDN clinic notes\n\nLow dose naltrexone at night.", encoding="utf-8")
+    (corpus / "bare.txt").write_text("Low dose naltrexone is taken at night, and nothing here is a heading.", encoding="utf-8")
+    (corpus / "named.txt").write_text("Heading of the text\n\nLow dose naltrexone.", encoding="utf-8")
+    (corpus / "named.txt.meta.json").write_text('{"title": "From the metadata file"}', encoding="utf-8")
+
+    scan = scan_corpus(corpus, 1_000_000)
+    titles = {s.source_id: s.title for s in scan.sources}
+    assert titles == {
+        "page.html": "LDN & fibromyalgia: a review",
+        "trial.pdf": "Naltrexone trial report",
+        "notes.md": "LDN clinic notes",
+        "bare.txt": "bare.txt",  # nothing to go by: the file name, as before
+        "named.txt": "From the metadata file",
+    }
+    assert scan.without_metadata == ("bare.txt", "notes.md", "page.html", "trial.pdf")
 
 
 def test_bad_files_are_reported_each_with_a_reason_and_the_rest_load(tmp_path):
@@ -89,3 +125,20 @@ def test_bad_files_are_reported_each_with_a_reason_and_the_rest_load(tmp_path):
 def test_missing_corpus_folder_names_the_setting(tmp_path):
     with pytest.raises(FileNotFoundError, match="LDN_CORPUS_DIR"):
         scan_corpus(tmp_path / "nowhere", 1000)
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("## LDN in practice ##\n\nBody text.", "LDN in practice"),
+        ("November 10, 2024\n\nLow Dose Naltrexone for Chronic Pain\nBody text follows here.", "Low Dose Naltrexone for Chronic Pain"),
+        ("2022-12-09\nIntroduction\nLDN and fibromyalgia\nText.", "LDN and fibromyalgia"),
+        ("- Nausea\n- Vivid dreams\nA list and no heading at all.", None),
+        ("Low dose naltrexone is taken at night.", None),  # a sentence, not a heading
+        ("Home\n\nLDN", None),  # a menu word and one word are no title
+    ],
+)
+def test_the_first_heading_line_skips_datelines_section_names_lists_and_sentences(text, title):
+    from ldn_assistant.titles import heading_title
+
+    assert heading_title(text) == title

@@ -280,15 +280,21 @@ def test_about_command_prints_the_page(assistant, tmp_path):
 
 
 @pytest.mark.slow
-def test_ask_command_shows_the_conflict_note_in_text_and_json(assistant):
+def test_ask_command_shows_the_conflict_note_in_text_markdown_and_json(assistant):
     from ldn_assistant.cli import main
 
     settings = assistant.settings
     runner = CliRunner(env={"LDN_CORPUS_DIR": str(settings.corpus_dir), "LDN_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1"})
     expected = assistant.ask(INTRODUCED)
+    # A terminal gets plain text (issue 12): the note as written, no Markdown around it.
     text = runner.invoke(main, ["ask", INTRODUCED])
     assert text.exit_code == 0, text.output
-    assert "**Where the sources differ**" in text.stdout and escape_markdown(expected.conflicts[0].note) in text.stdout
+    assert f"Where the sources differ\n\n- {expected.conflicts[0].note}" in text.stdout
     assert expected.evidence_status in text.stdout
+    # --markdown, for piping: the note escaped and marked up as in Answer.markdown.
+    piped = runner.invoke(main, ["ask", INTRODUCED, "--markdown"])
+    assert piped.exit_code == 0, piped.output
+    assert "**Where the sources differ**" in piped.stdout and escape_markdown(expected.conflicts[0].note) in piped.stdout
+    assert expected.evidence_status in piped.stdout
     data = json.loads(runner.invoke(main, ["ask", INTRODUCED, "--json"]).stdout)
     assert data["conflicts"] == [c.to_dict() for c in expected.conflicts]

@@ -38,22 +38,6 @@ def check_consistent(assistant: Assistant) -> None:
         assert index.snapshot.sources[p.source_id].text[p.start : p.end] == p.text
 
 
-@pytest.fixture()
-def small_corpus(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(
-        "Low dose naltrexone for fibromyalgia\n\nIn a small trial, women with fibromyalgia took 4.5 mg of "
-        "naltrexone at night and reported less pain than on placebo.\n",
-        encoding="utf-8",
-    )
-    (corpus / "b.md").write_text(
-        "# Side effects\n\nVivid dreams and trouble sleeping were the side effects most often reported with LDN.\n",
-        encoding="utf-8",
-    )
-    return corpus
-
-
 # --- Manifest: an index built with other settings is never silently reused -------------------------------
 
 

@@ -172,3 +172,29 @@ def test_document_context_adds_the_same_share_to_every_passage_of_a_document(two
     own_on = {r.passage.passage_id: r.lexical for r in found_on}
     assert own_on == {r.passage.passage_id: r.lexical for r in found_off}
     assert 0.0 in own_on.values()  # the garden's other notes share no word with the question
+
+
+def test_document_context_comes_from_the_setting_then_the_profile_then_the_engine(make_settings):
+    from ldn_assistant.assistant import Assistant
+    from ldn_assistant.retrieval import DocumentContext
+
+    assert Assistant(make_settings(domain="none"))._document_context() == DocumentContext()
+    assert Assistant(make_settings(domain="ldn"))._document_context() == DocumentContext(0.0, 0.0)
+    chosen = Assistant(make_settings(domain="ldn", document_dense_weight=1.0))._document_context()
+    assert (chosen.dense_weight, chosen.lexical_weight) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [("document_weight = 1.0", r"unknown \[retrieval\] setting"), ("document_dense_weight = -1", "at least 0")],
+)
+def test_a_bad_retrieval_table_in_a_profile_is_refused(tmp_path, entry, message):
+    from importlib.resources import files
+
+    from ldn_assistant.domains.profile import ProfileError, load_profile_file
+
+    bare = files("ldn_assistant.domains").joinpath("none.toml").read_text(encoding="utf-8")
+    path = tmp_path / "bad.toml"
+    path.write_text(f"{bare}\n[retrieval]\n{entry}\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=message):
+        load_profile_file(path)

@@ -12,9 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ldn_assistant.answer import make_answer
-from ldn_assistant.render import escape_markdown
-from ldn_assistant.safety import DISCLAIMERS, FDA_STATUS, OPIOID_WARNING
-from ldn_assistant.types import Answer, CitedPassage, Source, SourceMetadata, content_hash
+from ldn_assistant.render import always_read, escape_markdown
+from ldn_assistant.safety import (
+    DISCLAIMERS,
+    EMERGENCY_NOTICE,
+    EVIDENCE_STATUS_TEMPLATE,
+    FDA_STATUS,
+    NOT_MEDICAL_ADVICE,
+    OPIOID_WARNING,
+)
+from ldn_assistant.types import Answer, CitedPassage, Conflict, ConflictValue, Source, SourceMetadata, content_hash
 from ldn_assistant.ui.about import NOT_STATED, about_markdown, eval_markdown
 from ldn_assistant.ui.access import AccessError, bind_address, is_loopback, load_users, make_auth, parse_users
 from ldn_assistant.ui.command import chat_command
@@ -130,6 +137,44 @@ def test_chat_refuses_a_public_host_before_loading_anything():
     assert result.exit_code == 2 and "--listen-all" in result.output
 
 
+def test_a_busy_port_is_one_line_and_a_failed_exit_before_the_model_loads():
+    """`chat --port <busy>`: one line naming the port and the option, exit 1, and neither torch nor
+    sentence-transformers nor gradio imported (so nothing slow ran). Timed only as a wide bound."""
+    import socket
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from ldn_assistant.cli import main\n"
+        "try:\n"
+        "    main(['chat', '--port', sys.argv[1]])\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('torch', 'sentence_transformers', 'gradio', 'chromadb') if m in sys.modules))\n"
+    )
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-c", script, str(port)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [f"Error: port {port} is in use on 127.0.0.1; choose another with --port (or LDN_PORT)"]
+    assert run.stdout.strip() == "[]", "the model stack was imported before the port was checked"
+
+
+def test_port_problem_names_a_free_port_free():
+    import socket
+
+    from ldn_assistant.settings import Settings
+    from ldn_assistant.ui.port import port_problem
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    assert port_problem("127.0.0.1", free) is None
+    assert Settings.model_fields["port"].default != 7860  # the project's own default, not gradio's
+
+
 def test_chat_refuses_a_malformed_login_list(monkeypatch):
     monkeypatch.setenv("LDN_UI_USERS", "ann")
     result = CliRunner().invoke(chat_command, [])
@@ -189,6 +234,89 @@ def test_about_page_before_and_after_an_eval(tmp_path):
     assert "could not be read" in eval_markdown(report)
 
 
+# --- disclaimers in the chat ----------------------------------------------------------------------
+
+
+# The evidence status as the index fills it in (any corpus description: the summary names none).
+EVIDENCE_STATUS = EVIDENCE_STATUS_TEMPLATE.replace("{corpus}", "2 documents (1 blog, 1 news report), dated 2022 to 2024")
+
+
+def test_each_disclaimer_folds_to_its_one_line_summary_with_the_full_text_inside():
+    from ldn_assistant.domains import load_profile
+    from ldn_assistant.ui.disclaimers import banner_html, folded, summary
+
+    texts = (*DISCLAIMERS, EVIDENCE_STATUS)
+    for text in texts:
+        line = summary(text)
+        assert "\n" not in line and len(line) < len(text) / 2
+        fold = folded(text)
+        assert fold.startswith("<details") and html.unescape(fold).count(text) == 1
+        assert html.unescape(fold.split("<summary>")[1].split("</summary>")[0]).startswith(line)
+    # The evidence status's own line from the profile, whatever corpus filled in its full text.
+    assert summary(EVIDENCE_STATUS) == load_profile("ldn").text("evidence_status_summary")
+    banner = html.unescape(banner_html(texts))
+    assert all(text in banner and summary(text) in banner for text in texts)
+
+
+def test_the_chat_folds_disclaimers_but_the_answer_and_exports_keep_them_whole():
+    from ldn_assistant.ui.disclaimers import chat_answer, summary
+
+    plain = _answer()
+    texts = always_read(plain)  # the disclaimers and the evidence status
+    assert texts == [*DISCLAIMERS, plain.evidence_status] and plain.evidence_status.startswith("Evidence status:")
+    shown = chat_answer(plain)
+    assert all(f"- {text}" not in shown and summary(text) in html.unescape(shown) for text in texts)
+    assert shown.count("<details") == len(texts)
+    assert shown.split("**Always read**")[0] == plain.markdown.split("**Always read**")[0]  # same quotes, same words
+    assert all(f"- {text}" in plain.markdown for text in texts)  # Answer.markdown: unchanged contract
+    markdown = conversation_markdown([Turn("q", "q", plain)])
+    assert all(text in markdown for text in texts)
+
+    opioid = make_answer("Can I take LDN with oxycodone?", "answered", None, plain.passages)
+    shown = chat_answer(opioid)
+    assert f"- {OPIOID_WARNING}" in shown and shown.index(OPIOID_WARNING) < shown.index("**[1]**")
+    assert shown.count("<details") == len(texts) - 1
+
+    emergency = make_answer("not breathing", "emergency", EMERGENCY_NOTICE)
+    assert f"**{EMERGENCY_NOTICE}**" in chat_answer(emergency)
+
+
+def test_plain_text_for_a_terminal_has_the_same_words_and_no_escapes():
+    from ldn_assistant.render import answer_text
+
+    text = "Reported 2022-12-09 [4] (n=12) with a *star* and a <tag>."
+    answer = _answer(text=text)
+    plain = answer_text(answer)
+    assert text in plain and "A <b>title</b>" in plain and "\\" not in plain and "**" not in plain
+    assert all(d in plain for d in DISCLAIMERS) and FDA_STATUS in plain and NOT_MEDICAL_ADVICE in plain
+    assert escape_markdown(text) in answer.markdown  # the Markdown still escapes, for piping
+
+
+def test_conflict_notes_and_source_tags_read_the_same_in_markdown_plain_text_and_chat():
+    """One layout: the note before the quotes and the tag beside each number, in all three outputs."""
+    from dataclasses import replace
+
+    from ldn_assistant.render import answer_text
+    from ldn_assistant.ui.disclaimers import chat_answer
+
+    base = _answer(text="Naltrexone was introduced in 1965.")
+    other = replace(base.passages[0], rank=2, text="Naltrexone was first used in the 1960s.", source_id="other.txt", kind=None, date=None)
+    values = (ConflictValue(1, "1965", 29, 33), ConflictValue(2, "1960s", 33, 38))
+    answer = replace(base, passages=(base.passages[0], other), conflicts=(Conflict("year", values),))
+    note = "Sources differ on the year: [1] 1965; [2] 1960s."
+    assert answer.conflicts[0].note == note
+
+    plain = answer_text(answer)
+    assert f"Where the sources differ\n\n- {note}" in plain
+    assert "[1] Source A · blog · 2024-01-01\n" in plain and "[2] Source B · kind not stated · date not stated\n" in plain
+    assert plain.index(note) < plain.index("[1] Source A") and "`" not in plain and "\\" not in plain
+
+    for markdown in (answer.markdown, chat_answer(answer)):
+        assert f"**Where the sources differ**\n\n- {escape_markdown(note)}" in markdown
+        assert "**[1]** `Source A · blog · 2024-01-01`\n" in markdown
+        assert "**[2]** `Source B · kind not stated · date not stated`\n" in markdown
+
+
 # --- handlers over the real assistant --------------------------------------------------------------
 
 
@@ -200,9 +328,15 @@ def test_a_question_becomes_a_turn_with_the_rendered_answer(assistant):
     assert len(turns) == 1 and turns[0].answer.status == "answered"
     messages = session.chat_messages(turns)
     assert messages[0] == {"role": "user", "content": escape_markdown("What dose of LDN is used for chronic pain?")}
-    assert messages[1]["role"] == "assistant" and messages[1]["content"] == turns[0].answer.markdown
-    assert OPIOID_WARNING in messages[1]["content"] and FDA_STATUS in messages[1]["content"]
+    from ldn_assistant.ui.disclaimers import chat_answer
+
+    # The chat shows the answer with its disclaimers folded; the full texts are inside the folds.
+    assert messages[1]["role"] == "assistant" and messages[1]["content"] == chat_answer(turns[0].answer)
+    shown = html.unescape(messages[1]["content"])
+    assert OPIOID_WARNING in shown and FDA_STATUS in shown
     assert session.ask(assistant, "   ", turns) == turns  # an empty box asks nothing
+    assert session.is_empty("   ") and not session.is_empty("x")
+    assert session.EMPTY_QUESTION in session.status_html(session.EMPTY_QUESTION)
 
 
 @pytest.mark.slow
@@ -255,6 +389,9 @@ def test_choosing_a_citation_shows_the_passage_highlighted(assistant):
     assert inert(passage.title) in page
     for bad in ("9:1", "0:99", "nonsense", None):
         assert "<mark" not in session.show_citation(assistant, bad, turns)
+    # A tapped number in an answer arrives as "turn:rank|nonce".
+    assert session.tapped_citation("0:2|1795451406530") == "0:2"
+    assert all(session.tapped_citation(bad) is None for bad in ("", None, "x:1|2", "0:1:2", "<b>"))
 
 
 @pytest.mark.slow

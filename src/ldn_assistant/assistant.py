@@ -15,7 +15,7 @@ from .answer import Composer, cite
 from .basis import UNKNOWN_CORPUS
 from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
-from .embeddings import Embedder, SentenceTransformerEmbedder
+from .embeddings import Embedder, make_embedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
 from .retrieval import DocumentContext, HybridRetriever
@@ -37,7 +37,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, index: Index | None = None) -> None:
         self.settings = settings or Settings()
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding_model)
+        self.embedder: Embedder = embedder or make_embedder(self.settings)
         self._index = index
         self._lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
@@ -85,9 +85,21 @@ class Assistant:
                 lexical_weight=self.settings.lexical_weight,
                 fusion=self.settings.fusion,
                 rrf_k=self.settings.rrf_k,
-                document_context=DocumentContext(self.settings.document_dense_weight, self.settings.document_lexical_weight),
+                document_context=self._document_context(),
             )
         return self._retriever
+
+    def _document_context(self) -> DocumentContext:
+        """The user's setting, else the profile's default for its kind of collection, else the engine's."""
+        engine, profile = DocumentContext(), self.profile.retrieval
+
+        def pick(setting: float | None, from_profile: float | None, default: float) -> float:
+            return setting if setting is not None else from_profile if from_profile is not None else default
+
+        return DocumentContext(
+            pick(self.settings.document_dense_weight, profile.document_dense_weight, engine.dense_weight),
+            pick(self.settings.document_lexical_weight, profile.document_lexical_weight, engine.lexical_weight),
+        )
 
     @property
     def gate(self) -> EvidenceGate:

@@ -126,6 +126,8 @@ def ingest(quiet: bool, wait: float) -> None:
             bar.close()
     for problem in report.skipped:
         click.echo(f"skipped {problem.path}: {problem.reason}", err=True)
+    for name in report.without_metadata:
+        click.echo(f"no metadata file for {name} (add {name}.meta.json to name its title, outlet and date)", err=True)
     click.echo(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
@@ -150,8 +152,9 @@ def question_from(argument: str | None, stdin: TextIO) -> str:
 @click.argument("question", required=False)
 @setting_options("index_dir", "corpus_dir", "top_k", "embedding_model", "domain")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (Answer.to_dict()).")
-def ask(question: str | None, as_json: bool) -> None:
-    """Ask one QUESTION; prints the quoted passages, their sources and the disclaimers.
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the answer as Markdown (Answer.markdown), for piping.")
+def ask(question: str | None, as_json: bool, as_markdown: bool) -> None:
+    """Ask one QUESTION; prints the quoted passages, their sources and the disclaimers, as plain text.
 
     QUESTION '-', or no QUESTION with a pipe, reads the question from standard input. Without an
     index, one is built from the corpus folder first.
@@ -160,6 +163,7 @@ def ask(question: str | None, as_json: bool) -> None:
     Examples:
       ldn-assistant ask "What dose of LDN is used for fibromyalgia?"
       ldn-assistant ask --index-dir ./index -k 3 "Can I take LDN with tramadol?" --json
+      ldn-assistant ask "Is LDN FDA approved?" --markdown > answer.md
       echo "Is LDN FDA approved for chronic pain?" | ldn-assistant ask -
     """
     from .manifest import IndexMismatchError
@@ -173,8 +177,12 @@ def ask(question: str | None, as_json: bool) -> None:
         _fail(str(exc))
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
+    elif as_markdown:
         click.echo(answer.markdown)
+    else:  # a terminal reads the source's own characters: no Markdown escapes such as 2022\-12\-09
+        from .render import answer_text
+
+        click.echo(answer_text(answer))
 
 
 @main.command(epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE))

@@ -1,16 +1,19 @@
 """Find the documents in the corpus folder and load each with its metadata.
 
 Metadata for `NAME.EXT` lives beside it in `NAME.EXT.meta.json` (title, publisher, author, date,
-kind, url). A file without one is still indexed, titled by its file name: nothing is guessed.
+kind, url). A file without one is still indexed, and the scan names it so ingest can list it. A
+document whose metadata gives no title takes the title it gives itself (titles.py): its HTML
+<title>, its PDF title metadata or its first heading line; only failing those, its file name.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .loaders import LoadError, load_file, supported
+from .titles import document_title
 from .types import FileProblem, ProblemKind, Source, SourceMetadata, content_hash
 
 META_SUFFIX = ".meta.json"
@@ -20,6 +23,7 @@ META_SUFFIX = ".meta.json"
 class CorpusScan:
     sources: tuple[Source, ...]
     problems: tuple[FileProblem, ...]
+    without_metadata: tuple[str, ...] = ()  # documents indexed with no NAME.EXT.meta.json beside them
 
 
 def metadata_path(path: Path) -> Path:
@@ -58,11 +62,16 @@ def candidate_files(corpus_dir: Path) -> list[Path]:
 
 def load_source(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
     text = load_file(path, max_bytes)
+    metadata = read_metadata(path)
+    if not metadata.title:
+        # The loader has read the file once already; reading it again only for a title is cheap
+        # next to embedding, and keeps loaders to one job (bytes in, visible text out).
+        metadata = replace(metadata, title=document_title(path, path.read_bytes(), text))
     return Source(
         source_id=path.relative_to(corpus_dir).as_posix(),
         path=str(path),
         text=text,
-        metadata=read_metadata(path),
+        metadata=metadata,
         content_hash=content_hash(text),
     )
 
@@ -72,6 +81,7 @@ def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
     sources: list[Source] = []
     problems: list[FileProblem] = []
     seen_hashes: dict[str, str] = {}
+    without_metadata: list[str] = []
     for path in candidate_files(corpus_dir):
         rel = path.relative_to(corpus_dir).as_posix()
         if not supported(path):
@@ -91,4 +101,6 @@ def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
             continue
         seen_hashes[source.content_hash] = rel
         sources.append(source)
-    return CorpusScan(tuple(sources), tuple(problems))
+        if not metadata_path(path).exists():
+            without_metadata.append(rel)
+    return CorpusScan(tuple(sources), tuple(problems), tuple(without_metadata))

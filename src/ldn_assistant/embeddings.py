@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .settings import BUNDLED_MODEL
@@ -15,6 +16,8 @@ from .settings import BUNDLED_MODEL
 if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
+
+    from .settings import Settings
 
 
 class Embedder(Protocol):
@@ -29,6 +32,62 @@ class Embedder(Protocol):
 
 class MissingDependency(ImportError):
     """An optional package is not installed; the message names the pip install."""
+
+
+def effective_backend(settings: Settings) -> str:
+    """The backend that really embeds: ONNX serves the bundled model; any other model runs on PyTorch."""
+    return settings.embedding_backend if settings.embedding_model == BUNDLED_MODEL else "torch"
+
+
+def vector_kind(backend: str) -> str:
+    """Which backends' vectors may share an index: PyTorch and fp32 ONNX agree to a cosine of 0.9999 or better
+    (onnx_export checks it), int8 does not."""
+    return "int8" if backend == "onnx-int8" else "float32"
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for; nothing heavy loads until the first text is embedded."""
+    backend = effective_backend(settings)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    from .embeddings_onnx import OnnxEmbedder, default_cache_dir
+
+    # In the venv; where that cannot be written, beside the index.
+    cache = default_cache_dir(fallback=Path(settings.index_dir) / ".onnx")
+    return OnnxEmbedder(settings.embedding_model, quantized=backend == "onnx-int8", cache_dir=cache)
+
+
+def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:
+    """Vectors of a fixed list of texts the question path needs (an exemplar bank, the corpus vocabulary).
+
+    Embedded once and kept on disk in `folder`, by default beside the embedder's model export (`vector_cache`),
+    keyed by the backend, the model and the texts: a fresh `ldn-assistant ask` then loads them instead of
+    embedding a thousand texts before its first answer. Without a folder they are embedded every time."""
+    import hashlib
+    import json
+
+    import numpy as np
+
+    folder = folder or getattr(embedder, "vector_cache", None)
+    if folder is None:
+        return embedder.embed_documents(texts)
+    ident = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}
+    path = Path(folder) / f"{hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:24]}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, vectors)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the next process the same embedding
+        pass
+    return vectors
 
 
 def resolve_model_path(name: str) -> str:
@@ -46,6 +105,8 @@ def resolve_model_path(name: str) -> str:
 
 class SentenceTransformerEmbedder:
     """Unit-length embeddings from a sentence-transformers model, loaded once, on first use."""
+
+    backend = "torch"
 
     def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu") -> None:
         self.name = model

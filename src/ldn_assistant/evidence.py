@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
 from .domains import DomainProfile
-from .embeddings import Embedder
+from .embeddings import Embedder, embed_fixed
 from .lexical import BM25Index
 from .retrieval import Retrieval
 from .safety import looks_like_drug_name
@@ -41,16 +41,16 @@ _SPECIFIC_ZIPF = 3.5
 _FUZZY_CUTOFF = 88.0  # a misspelling of a word the sources use ('fibromyalga'); shorter words collide
 
 
-_WORD_VECTORS: dict[tuple[str, int], np.ndarray] = {}
+_WORD_VECTORS: dict[tuple[str, str | None, int], np.ndarray] = {}
 
 
 def _word_vectors(embedder: Embedder, vocabulary: tuple[str, ...]) -> np.ndarray:
     """The corpus words' vectors, shared by every gate in the process over the same corpus and model."""
-    key = (embedder.name, hash(vocabulary))
+    key = (embedder.name, getattr(embedder, "backend", None), hash(vocabulary))
     if key not in _WORD_VECTORS:
         if len(_WORD_VECTORS) > 8:  # a process that opens many corpora keeps only the latest few
             _WORD_VECTORS.clear()
-        _WORD_VECTORS[key] = np.asarray(embedder.embed_documents(list(vocabulary)))
+        _WORD_VECTORS[key] = np.asarray(embed_fixed(embedder, list(vocabulary)))  # on disk after the first process
     return _WORD_VECTORS[key]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .basis import CorpusBasis
 from .corpus import scan_corpus
-from .embeddings import Embedder
+from .embeddings import Embedder, effective_backend, vector_kind
 from .ingest_steps import ProgressCallback, commit, diff_corpus, embed_passages, keep_last_good, live_vectors, sweep
 from .manifest import (
     FORMAT,
@@ -47,9 +47,13 @@ def split_settings(settings: Settings) -> SplitSettings:
 
 def fingerprint(settings: Settings) -> dict[str, object]:
     """Everything that changes what is stored: a different value means a different index."""
+    kind = vector_kind(effective_backend(settings))
     return {
         "format": FORMAT,
         "embedding_model": settings.embedding_model,
+        # torch and fp32 onnx share an index; int8 does not. float32 goes unnamed: it is what every index built
+        # before the ONNX backends holds, and naming it would send those (and their collections) to a rebuild.
+        **({"embedding_vectors": kind} if kind != "float32" else {}),
         "vectors": "sentence-units-v2",
         **split_settings(settings).fingerprint(),
     }
@@ -158,7 +162,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
         snapshot = Snapshot(sources, passages)
         stored = store.all_ids()
         live = live_vectors(stored, snapshot)
-        name = commit(index_dir, snapshot, expected, store.name, len(live))
+        name = commit(index_dir, snapshot, expected, store.name, len(live), backend=getattr(embedder, "backend", None))
         sweep(index_dir, store, stored - live, name, old_collection)
 
         return IngestReport(
@@ -167,6 +171,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: ProgressCallback | 
             removed=tuple(sorted(set(previous.sources if previous else ()) - set(sources))),
             unchanged=diff.unchanged,
             skipped=kept.skipped,
+            without_metadata=scan.without_metadata,
             passages=len(passages),
             passages_embedded=len(diff.to_embed),
             rebuilt=old_manifest is None,

@@ -131,7 +131,9 @@ def embed_passages(
     return len(units)
 
 
-def commit(index_dir: Path, snapshot: Snapshot, fingerprint: dict[str, object], collection: str, vectors: int) -> str:
+def commit(
+    index_dir: Path, snapshot: Snapshot, fingerprint: dict[str, object], collection: str, vectors: int, backend: str | None = None
+) -> str:
     """Step 4: write the snapshot, then the manifest that names it; the manifest's rename is the commit.
 
     Returns the snapshot's file name. Before the rename readers see the previous index, after it the new one.
@@ -142,6 +144,7 @@ def commit(index_dir: Path, snapshot: Snapshot, fingerprint: dict[str, object], 
     manifest = {
         "format": FORMAT,
         "fingerprint": fingerprint,
+        "embedding_backend": backend,  # what embedded the latest vectors (the fingerprint says which are compatible)
         "collection": collection,
         "snapshot": name,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

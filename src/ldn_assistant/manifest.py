@@ -71,8 +71,10 @@ def check_fingerprint(manifest: dict[str, Any], expected: dict[str, Any], index_
         for key in sorted(set(built) | set(expected))
         if built.get(key) != expected.get(key)
     ]
+    backend = manifest.get("embedding_backend")
+    built_by = f" (its vectors came from the {backend!r} embedding backend)" if backend else ""
     raise IndexMismatchError(
-        f"the index in {index_dir} was built with other settings ({'; '.join(changed)}). "
+        f"the index in {index_dir} was built with other settings{built_by}: {'; '.join(changed)}. "
         "Run `ldn-assistant ingest` to rebuild it with the current settings."
     )
 

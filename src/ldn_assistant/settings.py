@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         BUNDLED_MODEL,
         description="sentence-transformers model name or path; the default is the offline bundled all-MiniLM-L6-v2.",
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx",
+        description="What runs the bundled model: 'onnx' (ONNX Runtime, fp32; default: same vectors as 'torch', faster, no torch "
+        "at query time), 'onnx-int8' (quantised: faster still, slightly different vectors) or 'torch' (sentence-transformers). "
+        "Other models always run on 'torch'.",
+    )
     embedding_batch_size: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
     max_passage_chars: int = Field(600, ge=80, le=4000, description="Longest passage, in characters.")
     top_k: int = Field(5, ge=1, le=20, description="Most passages in one answer.")
@@ -40,11 +46,17 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant, with fusion='rrf'.")
     lexical_weight: float = Field(1.5, ge=0.0, description="Weight of BM25 against the dense side in the fused score (1.5 measured best on evals/core.jsonl).")
-    document_dense_weight: float = Field(
-        2.0, ge=0.0, description="Share of a passage's dense score taken from its document's best sentences (0 turns it off; chosen on SciFact train)."
+    document_dense_weight: float | None = Field(
+        None,
+        ge=0.0,
+        description="Share of a passage's dense score taken from its document's best sentences (0 turns it off). "
+        "Default: the profile's, else 2.0 (chosen on SciFact train).",
     )
-    document_lexical_weight: float = Field(
-        1.5, ge=0.0, description="Share of a passage's BM25 taken from its whole document's BM25 (0 turns it off; chosen on SciFact train)."
+    document_lexical_weight: float | None = Field(
+        None,
+        ge=0.0,
+        description="Share of a passage's BM25 taken from its whole document's BM25 (0 turns it off). "
+        "Default: the profile's, else 1.5 (chosen on SciFact train).",
     )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger corpus files are skipped with a reason.")
@@ -53,7 +65,7 @@ class Settings(BaseSettings):
         description="Opt-in JSON-lines audit log of questions, statuses and cited sources. Off by default: questions may hold patient data.",
     )
     host: str = Field("127.0.0.1", description="Address the chat UI listens on.")
-    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
+    port: int = Field(7386, ge=1, le=65535, description="Port of the chat UI (the project's own, not gradio's busy 7860).")
     ui_listen_all: bool = Field(
         False,
         description="Let the chat UI listen on addresses other machines can reach (needed for a non-loopback host).",

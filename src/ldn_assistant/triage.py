@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .domains.profile import DomainProfile, SemanticTriage, TriageRules
+from .embeddings import embed_fixed
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -109,7 +110,7 @@ class PatternLayer:
         return any(p.search(text) for p in self.rules.risk)
 
 
-_TRAINED: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, float]] = {}
+_TRAINED: dict[tuple[str, str | None, int], tuple[np.ndarray, np.ndarray, float]] = {}
 _TRAINED_LOCK = threading.Lock()
 
 
@@ -135,11 +136,12 @@ class SemanticLayer:
         if self._model is None:
             # Shared by every Assistant in the process with the same model and bank: training embeds
             # about a thousand exemplars, which an app opening several indexes should pay once.
-            key = (self.embedder.name, hash((tuple(self._emergency_texts), tuple(self._contrast_texts), self.semantic.l2)))
+            bank = hash((tuple(self._emergency_texts), tuple(self._contrast_texts), self.semantic.l2))
+            key = (self.embedder.name, getattr(self.embedder, "backend", None), bank)
             with _TRAINED_LOCK:
                 if key not in _TRAINED:
                     texts = self._emergency_texts + self._contrast_texts
-                    vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float64)
+                    vectors = np.asarray(embed_fixed(self.embedder, texts), dtype=np.float64)  # on disk after the first process
                     labels = np.r_[np.ones(len(self._emergency_texts)), np.zeros(len(self._contrast_texts))]
                     weights, bias = train_logistic(vectors, labels, self.semantic.l2)
                     _TRAINED[key] = (vectors[: len(self._emergency_texts)], weights, bias)

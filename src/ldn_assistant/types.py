@@ -20,7 +20,8 @@ def content_hash(text: str) -> str:
 
 @dataclass(frozen=True)
 class SourceMetadata:
-    """What is known about a document; unknown fields stay None, never guessed."""
+    """What is known about a document; unknown fields stay None, never guessed. A title the metadata
+    file does not give is the one the document gives itself, if any (corpus.py, titles.py)."""
 
     title: str | None = None
     publisher: str | None = None
@@ -250,6 +251,7 @@ class IngestReport:
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     skipped: tuple[FileProblem, ...] = ()
+    without_metadata: tuple[str, ...] = ()  # indexed, but with no metadata file: title, outlet, date unknown
     passages: int = 0
     passages_embedded: int = 0
     rebuilt: bool = False

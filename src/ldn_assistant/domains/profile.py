@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -81,6 +81,15 @@ class TriageRules:
 
 
 @dataclass(frozen=True)
+class RetrievalDefaults:
+    """Engine settings a profile may set for its kind of collection; None leaves the engine's own default.
+    An LDN_* setting given by the user wins over both."""
+
+    document_dense_weight: float | None = None
+    document_lexical_weight: float | None = None
+
+
+@dataclass(frozen=True)
 class DomainProfile:
     name: str
     version: str
@@ -95,6 +104,7 @@ class DomainProfile:
     special_populations: frozenset[str]  # people a general passage does not speak for (pregnancy, children)
     off_topic: tuple[re.Pattern[str], ...]
     triage: TriageRules | None
+    retrieval: RetrievalDefaults = field(default_factory=RetrievalDefaults)
     digest: str = field(repr=False, default="")  # content hash of the file: caches keyed on it go stale with it
 
     def text(self, name: str) -> str:
@@ -232,8 +242,20 @@ def parse_profile(data: dict[str, Any], where: str = "profile", digest: str = ""
         special_populations=frozenset(str(data.get("scope", {}).get("special_populations", "")).lower().split()),
         off_topic=_compile(f"{where}: scope.off_topic_patterns", data.get("scope", {}).get("off_topic_patterns", [])),
         triage=triage,
+        retrieval=_retrieval(where, data.get("retrieval", {})),
         digest=digest,
     )
+
+
+def _retrieval(where: str, table: dict[str, Any]) -> RetrievalDefaults:
+    known = {f.name for f in fields(RetrievalDefaults)}
+    strange = sorted(set(table) - known)
+    if strange:
+        raise ProfileError(f"{where}: unknown [retrieval] setting(s) {', '.join(strange)}; known: {', '.join(sorted(known))}")
+    for key, value in table.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ProfileError(f"{where}: [retrieval].{key} must be a number at least 0, not {value!r}")
+    return RetrievalDefaults(**{k: float(v) for k, v in table.items()})
 
 
 def load_profile_file(path: Path) -> DomainProfile:

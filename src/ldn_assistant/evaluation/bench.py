@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,19 @@ class BenchPlan:
                    scale_sizes=(1_000, 10_000, 50_000), scale_rounds=2, encoder_sample=1_024,
                    paragraph_chars=(260, 400))
 
-    def steps(self, questions: int) -> int:
-        return 1 + self.query_rounds * questions + 3 * self.ingest_runs + 2 * self.cold_runs + len(self.scale_sizes)
+    @classmethod
+    def backends_only(cls) -> BenchPlan:
+        """The embedding backends compared (ingest, queries, cold start, eval) without the scale series, with
+        fewer repetitions: three backends triple the ingest step, and the scale series measures one backend only."""
+        return cls("backends", ingest_passages=1_000, ingest_runs=2, query_rounds=1, question_limit=None, cold_runs=3,
+                   scale_sizes=(), scale_rounds=0, encoder_sample=0, paragraph_chars=(260, 400))
+
+    def steps(self, questions: int, backends: int = 1) -> int:
+        others = backends - 1
+        return (
+            1 + self.query_rounds * questions + (3 + 2 * others) * self.ingest_runs + (3 + others) * self.cold_runs
+            + len(self.scale_sizes) + backends
+        )
 
 
 def _paired(numerators: list[float], denominators: list[float]) -> dict[str, float]:
@@ -73,9 +85,9 @@ def run_bench(
     from tqdm import tqdm
 
     from ..assistant import Assistant
-    from ..embeddings import SentenceTransformerEmbedder
+    from ..embeddings import effective_backend, make_embedder
     from ..settings import Settings
-    from . import bench_report
+    from . import bench_backends, bench_report
     from .bench_cold import measure_cold_start
     from .bench_corpus import write_synthetic_corpus
     from .bench_ingest import measure_ingest
@@ -90,7 +102,8 @@ def run_bench(
     questions = benchmark_questions(evals_file, plan.question_limit)
     if not questions:
         raise click.ClickException(f"no answered cases in {evals_file} to use as questions")
-    bar = tqdm(total=plan.steps(len(questions)), desc="bench", unit="step", file=sys.stderr, disable=not show_progress)
+    backends = bench_backends.backends_for(Settings())
+    bar = tqdm(total=plan.steps(len(questions), len(backends)), desc="bench", unit="step", file=sys.stderr, disable=not show_progress)
 
     def step() -> None:
         bar.update(1)
@@ -108,29 +121,45 @@ def run_bench(
         bar.set_postfix_str("loading the model, building the indexes")
         settings = Settings(corpus_dir=work / "real" / "corpus", index_dir=work / "real" / "index")
         shutil.copytree(corpus_dir, settings.corpus_dir)
-        embedder = SentenceTransformerEmbedder(settings.embedding_model)
+        default = effective_backend(settings)
+        embedder = make_embedder(settings)
         assistant = Assistant(settings, embedder=embedder)
         assistant.ingest()
+        # The other backends, each over its own index of the same corpus, measured in the same turns below.
+        others = bench_backends.build_assistants(settings, [b for b in backends if b != default], work / "real")
+        embedders = {default: embedder, **{name: other.embedder for name, other in others.items()}}
         # Top 3, on disk like the product's store: the naive pipeline as this benchmark has always timed it.
         naive = NaiveLangChainRAG(assistant.sources(), embedder, k=3, batch_size=settings.embedding_batch_size, persist_dir=work / "naive")
-        machine = machine_info()  # after the model loaded, so torch's thread count is the one in use
+        machine = machine_info()  # after the models loaded, so torch's thread count is the one in use
         step()
         stage_done("setup")
 
         bar.set_postfix_str("warm queries")
-        query = measure_queries(assistant, questions, plan.query_rounds, naive=naive, step=step)
+        extra: dict[str, Callable[[str], Any]] = {f"ask:{name}": other.ask for name, other in others.items()}
+        extra.update({f"embed:{name}": e.embed_query for name, e in embedders.items()})
+        query = measure_queries(assistant, questions, plan.query_rounds, naive=naive, step=step, extra=extra)
         stage_done("query")
 
         bar.set_postfix_str("ingest vs encoder")
         ingest_corpus = write_synthetic_corpus(
             work / "ingest-corpus", plan.ingest_passages, corpus_dir, seed=SEED, paragraph_chars=plan.paragraph_chars
         )
-        ingest = measure_ingest(ingest_corpus.path, embedder, work / "ingest", plan.ingest_runs, step=step)
+        ingest = measure_ingest(
+            ingest_corpus.path, embedder, work / "ingest", plan.ingest_runs, step=step,
+            others={name: other.embedder for name, other in others.items()},
+        )
         stage_done("ingest")
 
         bar.set_postfix_str("cold start")
-        cold = measure_cold_start(settings, plan.cold_runs, step=step)
+        cold = measure_cold_start(settings, plan.cold_runs, step=step, others={name: o.settings for name, o in others.items()})
         stage_done("cold_start")
+
+        bar.set_postfix_str("eval suites per backend")
+        # The quick plan runs only the questions' own suite; the full one every suite beside it.
+        suite_files = [evals_file] if plan.mode == "quick" else sorted(evals_file.parent.glob("*.jsonl"))
+        triage_dir = evals_file.parent / "triage" if plan.mode != "quick" else None
+        quality = bench_backends.evaluate({default: assistant, **others}, suite_files, step=step, triage_dir=triage_dir)
+        stage_done("eval_backends")
 
         points = []
         for size in plan.scale_sizes:
@@ -140,12 +169,14 @@ def run_bench(
         bar.close()
 
     assert query.naive_ms is not None  # measure_queries was given the naive pipeline
+    assert cold.import_st_s is not None  # measure_cold_start times the sentence-transformers import
     report: dict[str, Any] = {
         "mode": plan.mode,
         "command": command,
         "started": started_at,
         "machine": machine,
         "ingest": {
+            "backend": default,
             "passages_per_s": round(ingest.passages_per_s, 2),
             "encoder_passages_per_s": round(ingest.encoder_passages_per_s, 2),
             "ratio": round(ratio(ingest.passages_per_s, ingest.encoder_passages_per_s), 4),
@@ -163,6 +194,7 @@ def run_bench(
             "ratio_paired": _paired(ingest.samples["encode"], ingest.samples["ingest"]),
         },
         "query": {
+            "backend": default,
             "ask_p50_ms": round(query.ask_ms.median, 3),
             "ask_p95_ms": round(query.ask_ms.p95, 3),
             "floor_p50_ms": round(query.floor_ms.median, 3),
@@ -180,14 +212,18 @@ def run_bench(
             "ratio_to_floor_paired": _paired(query.samples["ask"], query.samples["floor"]),
         },
         "cold_start": {
+            "backend": default,
             "cli_ask_s": round(cold.cli_ask_s.median, 3),
             "floor_s": round(cold.floor_s.median, 3),
             "ratio": round(ratio(cold.cli_ask_s.median, cold.floor_s.median), 4),
+            "import_sentence_transformers_s": round(cold.import_st_s.median, 3),
+            "ratio_to_import_sentence_transformers": round(ratio(cold.cli_ask_s.median, cold.import_st_s.median), 4),
             "runs": cold.runs,
             "cli_ask": cold.cli_ask_s.to_dict(),
             "floor": cold.floor_s.to_dict(),
         },
         "scale": [p.row() for p in points],
+        "backends": bench_backends.summarize(default, backends, ingest, query, cold, quality),
     }
     samples = {
         "query": query.samples,
@@ -210,8 +246,10 @@ def run_bench(
 @setting_options("corpus_dir")
 @click.option("--evals", "evals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=Path("evals/core.jsonl"), show_default=True, help="Questions: the answered cases of this suite.")
+@click.option("--backends-only", is_flag=True,
+              help="Only the embedding backends side by side (torch, onnx, onnx-int8): no scale series, fewer repetitions.")
 @quiet_option("--no-progress")  # --no-progress: this command's old spelling, still accepted
-def bench_command(quick: bool, report_dir: Path, evals_file: Path, quiet: bool) -> None:
+def bench_command(quick: bool, report_dir: Path, evals_file: Path, backends_only: bool, quiet: bool) -> None:
     """Measure ingest, warm and cold questions, and growth with corpus size, each against its floor.
 
     Ratios, not absolute times, are the result: ingest against the raw encoder, ask() against one
@@ -222,19 +260,30 @@ def bench_command(quick: bool, report_dir: Path, evals_file: Path, quiet: bool) 
     Examples:
       ldn-assistant bench --quick
       ldn-assistant bench --report-dir reports/bench
+      ldn-assistant bench --backends-only --report-dir reports/bench-backends
     """
     corpus_dir = command_settings().corpus_dir
     if not corpus_dir.is_dir():
         raise click.UsageError(f"corpus folder {corpus_dir} does not exist (--corpus-dir, LDN_CORPUS_DIR)")
-    plan = BenchPlan.quick() if quick else BenchPlan.full()
-    command = "ldn-assistant " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "ldn-assistant bench" + (" --quick" if quick else "")
+    if quick and backends_only:
+        raise click.UsageError("give --quick or --backends-only, not both")
+    plan = BenchPlan.quick() if quick else BenchPlan.backends_only() if backends_only else BenchPlan.full()
+    command = "ldn-assistant " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else f"ldn-assistant bench ({plan.mode})"
     report = run_bench(report_dir, plan, corpus_dir, evals_file, not quiet, command)
     q, i, c = report["query"], report["ingest"], report["cold_start"]
     click.echo(
-        f"ingest {i['passages_per_s']:.1f} passages/s ({i['ratio']:.2f} of the encoder); "
+        f"[{i['backend']}] ingest {i['passages_per_s']:.1f} passages/s ({i['ratio']:.2f} of the encoder); "
         f"ask p50 {q['ask_p50_ms']:.1f} ms ({q['ratio_to_floor']:.2f}x the floor, {q['ratio_to_naive']:.2f}x naive); "
-        f"cold ask {c['cli_ask_s']:.1f} s ({c['ratio']:.2f}x loading the model)"
+        f"cold ask {c['cli_ask_s']:.1f} s ({c['ratio']:.2f}x loading the model, "
+        f"{c['ratio_to_import_sentence_transformers']:.2f}x importing sentence-transformers)"
     )
+    for name, row in report["backends"]["rows"].items():
+        diff = row["quality_max_abs_difference_to_torch"]
+        click.echo(
+            f"  {name:>9}: ingest {row['ingest_passages_per_s']:.1f}/s ({row['ingest_ratio_to_torch_ingest']:.2f}x torch), "
+            f"embed_query {row['embed_query_p50_ms']:.1f} ms, ask {row['ask_p50_ms']:.1f} ms, cold {row['cold_ask_s']:.2f} s, "
+            f"eval max |diff| to torch {'n/a' if diff is None else f'{diff:.3f}'}"
+        )
     click.echo(f"report: {report_dir / 'bench.md'}")
     if not all(math.isfinite(v) for v in (i["ratio"], q["ratio_to_floor"], c["ratio"])):
         raise click.ClickException("a measurement came out empty; see the report")

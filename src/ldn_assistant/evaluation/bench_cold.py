@@ -1,4 +1,5 @@
-"""Cold start: `ldn-assistant ask` in a fresh process against a fresh process that only loads the model."""
+"""Cold start: `ldn-assistant ask` in a fresh process, per embedding backend, against fresh processes that only
+import sentence-transformers, or import it and load the model."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..embeddings import resolve_model_path
@@ -16,7 +17,10 @@ from .bench_stats import Spread, rotated, timed
 
 COLD_QUESTION = "What dose of LDN is used for fibromyalgia?"
 
-# The floor: importing sentence-transformers and loading the model, which any answer needs.
+# The issue's yardstick: importing sentence-transformers (and so torch), nothing else.
+_IMPORT_ST_SCRIPT = "import sentence_transformers\n"
+
+# The floor of the torch backend: importing sentence-transformers and loading the model, which its answers need.
 _FLOOR_SCRIPT = (
     "import os; os.environ.setdefault('HF_HUB_OFFLINE', '1')\n"
     "from sentence_transformers import SentenceTransformer\n"
@@ -27,9 +31,11 @@ _FLOOR_SCRIPT = (
 @dataclass(frozen=True)
 class ColdResult:
     runs: int
-    cli_ask_s: Spread
+    cli_ask_s: Spread  # on the backend of the settings given
     floor_s: Spread
-    samples: dict[str, list[float]]  # "cli" and "floor", run by run
+    samples: dict[str, list[float]]  # "cli", "floor", "import_st" and "cli:BACKEND", run by run
+    import_st_s: Spread | None = None
+    backends: dict[str, Spread] = field(default_factory=dict)  # `ldn-assistant ask` per other backend
 
 
 def console_script() -> str:
@@ -49,23 +55,44 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise RuntimeError(f"{command[0]} exited with {done.returncode}: {done.stderr[-2000:]}")
 
 
-def measure_cold_start(settings: Settings, runs: int, step: Callable[[], None] = lambda: None) -> ColdResult:
-    """`runs` of each, alternating which goes first; the index in settings must already be built."""
-    env = {
+def _env(settings: Settings) -> dict[str, str]:
+    return {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
         "LDN_CORPUS_DIR": str(settings.corpus_dir),
         "LDN_INDEX_DIR": str(settings.index_dir),
         "LDN_EMBEDDING_MODEL": settings.embedding_model,
+        "LDN_EMBEDDING_BACKEND": settings.embedding_backend,
     }
+
+
+def measure_cold_start(
+    settings: Settings, runs: int, step: Callable[[], None] = lambda: None, others: dict[str, Settings] | None = None
+) -> ColdResult:
+    """`runs` of each, alternating which goes first; the index in settings must already be built.
+
+    `others` maps another embedding backend to settings over an index it can open: its `ldn-assistant ask`
+    takes turns with the rest."""
+    env = _env(settings)
     commands = {
-        "cli": [console_script(), "ask", COLD_QUESTION],
-        "floor": [sys.executable, "-c", _FLOOR_SCRIPT.format(path=resolve_model_path(settings.embedding_model))],
+        "cli": ([console_script(), "ask", COLD_QUESTION], env),
+        "floor": ([sys.executable, "-c", _FLOOR_SCRIPT.format(path=resolve_model_path(settings.embedding_model))], env),
+        "import_st": ([sys.executable, "-c", _IMPORT_ST_SCRIPT], env),
     }
+    for name, other in (others or {}).items():
+        commands[f"cli:{name}"] = ([console_script(), "ask", COLD_QUESTION], _env(other))
     times: dict[str, list[float]] = {name: [] for name in commands}
     for run in range(runs):
         for name in rotated(list(commands), run):
-            times[name].append(timed(lambda: _run(commands[name], env)))  # noqa: B023 (timed() calls it at once, in this iteration)
+            command, command_env = commands[name]
+            times[name].append(timed(lambda: _run(command, command_env)))  # noqa: B023 (timed() calls it at once, in this iteration)
             step()
-    return ColdResult(runs, Spread.of(times["cli"]), Spread.of(times["floor"]), times)
+    return ColdResult(
+        runs,
+        Spread.of(times["cli"]),
+        Spread.of(times["floor"]),
+        times,
+        Spread.of(times["import_st"]),
+        {name: Spread.of(times[f"cli:{name}"]) for name in others or {}},
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ class QueryResult:
     floor_ms: Spread
     naive_ms: Spread | None
     samples: dict[str, list[float]]  # every timing, for the plots
+    extra_ms: dict[str, Spread] = field(default_factory=dict)  # the extra contenders, by name
 
 
 def benchmark_questions(evals_file: Path, limit: int | None = None) -> list[str]:
@@ -46,12 +47,20 @@ def floor_query(assistant: Any) -> Callable[[str], Any]:
 
 
 def measure_queries(
-    assistant: Any, questions: list[str], rounds: int, naive: Any = None, step: Callable[[], None] = lambda: None
+    assistant: Any,
+    questions: list[str],
+    rounds: int,
+    naive: Any = None,
+    step: Callable[[], None] = lambda: None,
+    extra: dict[str, Callable[[str], Any]] | None = None,
 ) -> QueryResult:
-    """Each question is timed under every contender back to back, the order rotating from one question to the next."""
+    """Each question is timed under every contender back to back, the order rotating from one question to the next.
+
+    `extra` adds contenders by name (the other embedding backends' ask() and embed_query), timed in the same turns."""
     contenders: dict[str, Callable[[str], Any]] = {"floor": floor_query(assistant), "ask": assistant.ask}
     if naive is not None:
         contenders["naive"] = naive.search
+    contenders.update(extra or {})
     assistant.warm_up()
     for run in contenders.values():  # first calls pay one-off costs (caches, lazy imports): not a warm query
         run(WARM_UP_QUESTION)
@@ -70,4 +79,5 @@ def measure_queries(
         floor_ms=Spread.of(samples["floor"]),
         naive_ms=Spread.of(samples["naive"]) if "naive" in samples else None,
         samples=samples,
+        extra_ms={name: Spread.of(samples[name]) for name in extra or {}},
     )

@@ -30,7 +30,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Command: `{report['command']}`  ",
         f"Run: {report['started']}, {report['seconds']:.0f} s. Machine: {m['cpu_count']} CPUs ({m.get('cpu_model') or 'unknown'}), "
-        f"torch {m.get('torch')} with {m['torch_threads']} threads, load average {m.get('load_average_1m')} at the start "
+        f"torch {m.get('torch')} with {m['torch_threads']} threads, onnxruntime {m.get('onnxruntime')}, "
+        f"embedding backend `{ing.get('backend', 'torch')}` for the rows below, load average {m.get('load_average_1m')} at the start "
         f"and {report.get('load_average_end')} at the end.",
         "",
         "Every comparison was made in this run, interleaved (the order rotating), so machine noise hits both sides.",
@@ -46,7 +47,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"| Warm `ask()` p50 vs naive LangChain, ms | {q['ask_p50_ms']:.1f} | naive p50 {q['naive_langchain_p50_ms']:.1f} "
         f"| {q['ratio_to_naive']:.2f} | (reference) |",
         f"| Cold `ldn-assistant ask`, s | {cold['cli_ask_s']:.2f} | load model {cold['floor_s']:.2f} | {cold['ratio']:.2f} | (reference) |",
+        *_cold_import_row(report),
         "",
+        *backends_markdown(report),
         "## Spread",
         "",
         f"- Full ingest: {_spread(ing['ingest_s'], 's', 2)}; raw encode of the same passages: {_spread(ing['encode_s'], 's', 2)}; "
@@ -70,6 +73,73 @@ def markdown(report: dict[str, Any]) -> str:
         )
     lines += ["", *[f"![{name}]({name})" for name in report["plots"]], ""]
     return "\n".join(lines)
+
+
+def _cold_import_row(report: dict[str, Any]) -> list[str]:
+    cold = report["cold_start"]
+    if "import_sentence_transformers_s" not in cold:
+        return []
+    return [
+        f"| Cold `ldn-assistant ask`, s | {cold['cli_ask_s']:.2f} | `import sentence_transformers` {cold['import_sentence_transformers_s']:.2f} "
+        f"| {cold['ratio_to_import_sentence_transformers']:.2f} | (see backends) |"
+    ]
+
+
+def _x(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def backends_markdown(report: dict[str, Any]) -> list[str]:
+    """The embedding backends side by side (torch, onnx, onnx-int8), each figure with its ratio to torch."""
+    b = report.get("backends")
+    if not b:
+        return []
+    targets, rows, default = b["targets"], b["rows"], b["default"]
+    lines = [
+        "## Embedding backends",
+        "",
+        f"Same run, same turns. Ingest: {b['passages']} synthetic passages into a fresh index; `embed_query` and warm `ask()`: "
+        f"the benchmark questions; cold: a fresh `ldn-assistant ask` against a fresh `python -c \"import sentence_transformers\"` "
+        f"({b['import_sentence_transformers_s']:.2f} s); eval: the largest |difference| from torch in any metric of any suite. "
+        f"Default backend: `{default}`.",
+        "",
+        "| Backend | Ingest passages/s | x torch ingest | x torch encoder | `embed_query` p50 ms | x torch | warm `ask()` p50 ms "
+        "| x torch | cold `ask` s | x import s-t | eval max abs diff |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rows.items():
+        label = f"**{name}** (default)" if name == default else name
+        lines.append(
+            f"| {label} | {r['ingest_passages_per_s']:.1f} | {_x(r['ingest_ratio_to_torch_ingest'])} | {_x(r['ingest_ratio_to_torch_encoder'])} "
+            f"| {r['embed_query_p50_ms']:.1f} | {_x(r['embed_query_ratio_to_torch'])} | {r['ask_p50_ms']:.1f} | {_x(r['ask_ratio_to_torch'])} "
+            f"| {r['cold_ask_s']:.2f} | {_x(r['cold_ratio_to_import_sentence_transformers'])} | {_x(r['quality_max_abs_difference_to_torch'], 3)} |"
+        )
+    d = rows.get(default, {})
+    checks = [
+        ("ingest rate over the PyTorch encoder's", d.get("ingest_ratio_to_torch_encoder"), ">=", targets["ingest_ratio_to_torch_encoder"]),
+        ("ingest rate over torch's full ingest", d.get("ingest_ratio_to_torch_ingest"), ">=", targets["ingest_ratio_to_torch_encoder"]),
+        ("cold ask over importing sentence-transformers", d.get("cold_ratio_to_import_sentence_transformers"), "<=",
+         targets["cold_ratio_to_import_sentence_transformers"]),
+        ("eval, max abs difference from torch", d.get("quality_max_abs_difference_to_torch"), "<=",
+         targets["quality_max_abs_difference_to_torch"]),
+    ]
+    lines += ["", f"Targets for the default backend (`{default}`):", ""]
+    for label, value, op, target in checks:
+        ok = value is not None and value == value and (value >= target if op == ">=" else value <= target)
+        lines.append(f"- {label}: {_x(value, 3)} (target {op.replace('>=', '≥').replace('<=', '≤')} {target}: {_verdict(ok)})")
+    quality = b.get("quality") or {}
+    if quality:
+        suites = list(next(iter(quality.values())))
+        lines += ["", "Eval, ldn-assistant per backend (hit@1 / hit@3 / MRR@10 / status accuracy; triage: recall / false-alarm rate):", "",
+                  "| Suite | " + " | ".join(quality) + " |", "|---|" + "---|" * len(quality)]
+        for suite in suites:
+            cells = [
+                f"{q[suite]['recall']:.3f} / {q[suite]['false_alarm_rate']:.3f}" if "recall" in q[suite] else
+                f"{q[suite]['hit@1']:.3f} / {q[suite]['hit@3']:.3f} / {q[suite]['mrr@10']:.3f} / {q[suite]['status_accuracy']:.3f}"
+                for q in quality.values()
+            ]
+            lines.append(f"| {suite} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def plot(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], report_dir: Path) -> list[str]:
@@ -98,17 +168,38 @@ def plot(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], rep
     plt.close(fig)
     names.append("comparisons.png")
 
+    backends = report.get("backends")
+    if backends:
+        labels = backends["names"]
+        fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
+        panels = [
+            ("ingest_passages_per_s", "ingest, passages/s"),
+            ("embed_query_p50_ms", "embed_query p50, ms"),
+            ("ask_p50_ms", "warm ask() p50, ms"),
+            ("cold_ask_s", "cold ldn-assistant ask, s"),
+        ]
+        for ax, (key, label) in zip(axes, panels, strict=True):
+            ax.bar(labels, [backends["rows"][n][key] for n in labels], color=["#888888", "#3b7dd8", "#7fb3ff"][: len(labels)])
+            ax.set_title(label)
+        axes[3].axhline(backends["import_sentence_transformers_s"], color="black", linestyle="--", label="import sentence_transformers")
+        axes[3].legend(fontsize=8)
+        fig.suptitle("Embedding backends, one run")
+        fig.tight_layout()
+        fig.savefig(report_dir / "backends.png", dpi=110)
+        plt.close(fig)
+        names.append("backends.png")
+
     rows = report["scale"]
     if rows:
         x = [r["passages"] for r in rows]
         fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-        panels = [
+        scale_panels = [
             (axes[0][0], [("ingest_s", "ingest")], "ingest, s"),
             (axes[0][1], [("query_p50_ms", "ask p50"), ("query_p95_ms", "ask p95"), ("floor_p50_ms", "floor p50")], "query, ms"),
             (axes[1][0], [("index_mb", "index on disk")], "MB"),
             (axes[1][1], [("peak_rss_mb", "peak RSS")], "MB"),
         ]
-        for ax, series, label in panels:
+        for ax, series, label in scale_panels:
             for key, name in series:
                 ax.plot(x, [r[key] for r in rows], marker="o", label=name)
             ax.set_xscale("log")

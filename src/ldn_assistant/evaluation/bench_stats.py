@@ -89,7 +89,7 @@ def machine_info() -> dict[str, Any]:
         info["torch_threads"] = torch.get_num_threads()
     except ImportError:
         info["torch_threads"] = None
-    for package in ("sentence_transformers", "chromadb", "langchain_chroma"):
+    for package in ("sentence_transformers", "onnxruntime", "chromadb", "langchain_chroma"):
         try:
             from importlib.metadata import version
 

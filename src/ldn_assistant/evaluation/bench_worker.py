@@ -25,27 +25,37 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set size; Linux reports ru_maxrss in KiB, macOS in bytes."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
-def current_rss_mb() -> float | None:
-    """Resident memory now (Linux /proc); the peak is often the model load, this shows what the index holds."""
+def _proc_status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (Linux; given in KiB) in MB, or None where there is no /proc."""
     try:
         with open("/proc/self/status", encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set size. On Linux VmHWM, of this program alone: ru_maxrss survives exec, so in
+    a worker started by the benchmark it would report the parent's size at the fork (measured: 1.26 GB of the
+    parent's torch for a 0.36 GB worker). Elsewhere ru_maxrss (KiB on Linux, bytes on macOS)."""
+    peak = _proc_status_mb("VmHWM")
+    if peak is not None:
+        return peak
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def current_rss_mb() -> float | None:
+    """Resident memory now (Linux /proc); the peak is often the model load, this shows what the index holds."""
+    return _proc_status_mb("VmRSS")
+
+
 def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sample: int) -> dict:
     from ..assistant import Assistant
-    from ..embeddings import SentenceTransformerEmbedder
+    from ..embeddings import effective_backend, make_embedder
     from ..index import ingest
     from ..settings import Settings
     from .bench_ingest import passage_texts
@@ -53,7 +63,7 @@ def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sa
     from .bench_stats import timed
 
     settings = Settings(corpus_dir=corpus, index_dir=index)
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder = make_embedder(settings)  # the configured backend (LDN_EMBEDDING_BACKEND), as users run it
     embedder.embed_query("load")
     # The encoder's own rate on a sample of these passages, half before the ingest and half after, so drift cancels.
     sample = passage_texts(settings)[:encoder_sample]
@@ -80,6 +90,7 @@ def run(corpus: Path, index: Path, questions: list[str], rounds: int, encoder_sa
     _progress(0, len(questions) * rounds, "queries")
     result = measure_queries(assistant, questions, rounds)
     return {
+        "backend": effective_backend(settings),
         "passages": report.passages,
         "ingest_s": ingest_s,
         "passages_per_s": report.passages / ingest_s,

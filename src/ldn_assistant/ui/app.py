@@ -11,10 +11,11 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402 (after the analytics switch above)
 
 from .. import __version__  # noqa: E402 (after the analytics switch above)
-from ..safety import FDA_STATUS, NOT_MEDICAL_ADVICE, OPIOID_WARNING  # noqa: E402 (after the analytics switch above)
+from ..safety import DISCLAIMERS  # noqa: E402 (after the analytics switch above)
 from . import session  # noqa: E402 (after the analytics switch above)
 from .conversation import Turn, conversation_json, conversation_markdown  # noqa: E402 (after the analytics switch above)
-from .source_view import inert, placeholder_html  # noqa: E402 (after the analytics switch above)
+from .disclaimers import banner_html  # noqa: E402 (after the analytics switch above)
+from .source_view import placeholder_html  # noqa: E402 (after the analytics switch above)
 from .theme import CSS, PAGE_JS  # noqa: E402 (after the analytics switch above)
 
 if TYPE_CHECKING:
@@ -36,19 +37,16 @@ def header_html() -> str:
     return (
         "<header class='ldn-header'>"
         f"<h1>{TITLE}</h1>"
-        "<p>Answers about <strong>low dose naltrexone (LDN) for chronic pain</strong>, only as word-for-word "
-        "quotes from curated published sources, each cited. For health-care professionals.</p>"
+        "<p>Low dose naltrexone (LDN) for chronic pain, answered only with word-for-word, cited quotes from "
+        "curated published sources. For health-care professionals.</p>"
         "</header>"
     )
 
 
 def disclaimers_html(evidence_status: str | None = None) -> str:
-    """The fixed disclaimers, always on the page (they also come with every answer)."""
-    boxes = [("ldn-warn-opioid", OPIOID_WARNING), ("ldn-warn-fda", FDA_STATUS), ("ldn-warn-advice", NOT_MEDICAL_ADVICE)]
-    if evidence_status:  # what kind of sources these are, named from the index
-        boxes.append(("ldn-warn-evidence", evidence_status))
-    inner = "".join(f"<div class='ldn-warn {cls}'><p>{inert(text)}</p></div>" for cls, text in boxes)
-    return f"<section class='ldn-disclaimers' aria-label='Warnings'>{inner}</section>"
+    """The fixed disclaimers, and what kind of sources these are (named from the index), always on the
+    page as one-line summaries (every answer carries them too)."""
+    return banner_html((*DISCLAIMERS, *([evidence_status] if evidence_status else [])))
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -56,7 +54,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.settings
 
     def on_ask(message: Any, turns: list[Turn]) -> tuple[Any, ...]:
-        turns = session.ask(assistant, message, turns or [])
+        turns = turns or []
+        if session.is_empty(message):
+            # Nothing to search: say so where the user is looking, and change nothing else.
+            return ("", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), session.status_html(session.EMPTY_QUESTION))
+        turns = session.ask(assistant, message, turns)
         choice = session.latest_citation(turns)
         return (
             "",
@@ -66,20 +68,32 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             session.show_citation(assistant, choice, turns),
             conversation_markdown(turns, __version__),
             conversation_json(turns, __version__),
+            session.status_html(""),
         )
 
     def on_citation(choice: str | None, turns: list[Turn]) -> str:
         return session.show_citation(assistant, choice, turns or [])
 
+    def on_citation_tap(tap: str, turns: list[Turn]) -> tuple[Any, ...]:
+        # A tapped [n] in an answer: the page script sends "turn:rank|nonce" (the nonce makes a second
+        # tap on the same citation an input too).
+        choice = session.tapped_citation(tap)
+        return gr.Dropdown(value=choice), session.show_citation(assistant, choice, turns or [])
+
     def on_clear() -> tuple[Any, ...]:
-        empty: list[Turn] = []
+        # Every control that clears resets the whole session: a question may hold patient details,
+        # so nothing of it may stay in the history, the follow-up context, the viewer or an export.
+        fresh = session.cleared()
         return (
             [],
-            empty,
+            fresh,
+            "",
             gr.Dropdown(choices=[], value=None),
             placeholder_html(session.VIEWER_HINT),
-            conversation_markdown(empty, __version__),
-            conversation_json(empty, __version__),
+            conversation_markdown(fresh, __version__),
+            conversation_json(fresh, __version__),
+            session.status_html(""),
+            "",
         )
 
     def ask_endpoint(question: str) -> dict:
@@ -93,26 +107,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
-        gr.HTML(header_html(), js_on_load=None, elem_id="ldn-header")
-        gr.HTML(disclaimers_html(assistant.evidence_status), js_on_load=None, elem_id="ldn-disclaimers")
+        # No block padding: every pixel above the question box counts on a 768 px laptop screen.
+        gr.HTML(header_html(), js_on_load=None, elem_id="ldn-header", padding=False)
+        gr.HTML(disclaimers_html(assistant.evidence_status), js_on_load=None, elem_id="ldn-disclaimers", padding=False)
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        chatbot = gr.Chatbot(
-                            label="Conversation",
-                            show_label=False,
-                            elem_id="ldn-chat",
-                            height=640,
-                            autoscroll=False,  # the page script shows the start of each new answer instead
-                            buttons=["copy", "copy_all"],
-                            latex_delimiters=[],  # "$45 ... $30" in a source is money, not mathematics
-                            sanitize_html=True,
-                            feedback_options=None,
-                            placeholder="Ask a question, or choose an example below. Each answer quotes its sources; "
-                            "choose a citation on the right to read it in context.",
-                        )
-                        with gr.Row():
+                    with gr.Column(scale=3, min_width=320):
+                        # The question box comes first, so it is on the first screen of a laptop and a phone.
+                        with gr.Row(elem_id="ldn-ask-row"):
                             question = gr.Textbox(
                                 show_label=False,
                                 placeholder="Ask about low dose naltrexone for chronic pain…",
@@ -120,9 +123,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                 scale=5,
                                 lines=1,
                                 max_lines=6,
-                                autofocus=True,
+                                # No autofocus: focusing scrolls the page past the title and warnings.
+                                # The page script focuses it without scrolling, on wide screens only.
+                                autofocus=False,
                             )
-                            ask_button = gr.Button("Ask", variant="primary", elem_id="ldn-ask", scale=1, min_width=90)
+                            ask_button = gr.Button("Ask", variant="primary", elem_id="ldn-ask", scale=1, min_width=70)
+                        status = gr.HTML(session.status_html(""), elem_id="ldn-status", js_on_load=None, padding=False)
+                        chatbot = gr.Chatbot(
+                            label="Conversation",
+                            show_label=False,
+                            elem_id="ldn-chat",
+                            height=640,  # on a phone the CSS lets it grow instead: no scroll box inside the page
+                            autoscroll=False,  # the page script shows the start of each new answer instead
+                            buttons=["copy", "copy_all"],
+                            latex_delimiters=[],  # "$45 ... $30" in a source is money, not mathematics
+                            sanitize_html=True,
+                            feedback_options=None,
+                            placeholder="Answers appear here. Each quotes its sources; choose a citation number "
+                            "such as [1] to read the passage in its whole document. Example questions are below.",
+                        )
+                        # Below the chat, so an answer starts high on the first screen of a laptop.
                         examples = gr.Examples(EXAMPLES, inputs=question, label="Example questions", examples_per_page=len(EXAMPLES))
                         with gr.Row():
                             md_button = gr.Button("Export conversation (Markdown)", size="sm", elem_id="ldn-export-md")
@@ -131,7 +151,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         # The exports live in the page, not on disk: a record may hold patient details.
                         export_md = gr.Textbox(conversation_markdown([], __version__), visible=False)
                         export_json = gr.Textbox(conversation_json([], __version__), visible=False)
-                    with gr.Column(scale=2, min_width=360):
+                        # A tapped citation number: the page script keeps it in window.ldnTap and clicks this
+                        # off-screen button, whose js hands the value to the server.
+                        cite_tap = gr.Textbox("", visible=False)
+                        cite_go = gr.Button("Open the tapped citation", elem_id="ldn-cite-go", elem_classes=["ldn-offscreen"])
+                    with gr.Column(scale=2, min_width=320, elem_id="ldn-viewer-column"):
                         citation = gr.Dropdown(
                             label="Source viewer: choose a citation",
                             choices=[],
@@ -143,13 +167,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             with gr.Tab("About", id="about"):
                 about = gr.Markdown(elem_id="ldn-about", latex_delimiters=[])
 
-        ask_outputs = [question, chatbot, turns, citation, viewer, export_md, export_json]
+        ask_outputs = [question, chatbot, turns, citation, viewer, export_md, export_json, status]
+        clear_outputs = [chatbot, turns, question, citation, viewer, export_md, export_json, status, cite_tap]
         private: dict[str, Any] = {"api_visibility": "private"}  # one keyword for listeners whose other parameters differ
         question.submit(on_ask, [question, turns], ask_outputs, **private)
         ask_button.click(on_ask, [question, turns], ask_outputs, **private)
         examples.load_input_event.then(on_ask, [question, turns], ask_outputs, **private)
         citation.input(on_citation, [citation, turns], viewer, **private)
-        clear_button.click(on_clear, None, [chatbot, turns, citation, viewer, export_md, export_json], **private)
+        cite_go.click(on_citation_tap, [cite_tap, turns], [citation, viewer], js="(tap, turns) => [window.ldnTap || '', turns]", **private)
+        # Gradio's own Clear (the bin icon on the chat) empties only the chat on screen: it must clear all.
+        chatbot.clear(on_clear, None, clear_outputs, **private)
+        clear_button.click(on_clear, None, clear_outputs, **private)
         md_button.click(None, export_md, None, js="(text) => window.ldnDownload(text, 'ldn-conversation.md', 'text/markdown')")
         json_button.click(None, export_json, None, js="(text) => window.ldnDownload(text, 'ldn-conversation.json', 'application/json')")
         demo.load(about_page, None, about, **private)

@@ -11,7 +11,7 @@ from ..settings import Settings
 
 @click.command("chat")
 @click.option("--host", default=None, help="Address to listen on (default LDN_HOST, else 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default LDN_PORT, else 7860).")
+@click.option("--port", default=None, type=int, help="Port (default LDN_PORT, else 7386).")
 @click.option(
     "--listen-all",
     is_flag=True,
@@ -45,6 +45,12 @@ def chat_command(host: str | None, port: int | None, listen_all: bool | None) ->
         raise click.UsageError(str(exc)) from None
     if listen_all and not users:
         click.echo("Warning: listening beyond this machine without logins; set LDN_UI_USERS.", err=True)
+    from .port import port_problem
+
+    busy = port_problem(address, port)
+    if busy:  # before the model loads: one line, no traceback
+        click.echo(f"Error: {busy}", err=True)
+        sys.exit(1)
 
     from ..assistant import Assistant
     from ..manifest import IndexMismatchError
@@ -59,4 +65,8 @@ def chat_command(host: str | None, port: int | None, listen_all: bool | None) ->
         sys.exit(1)
     demo = build_app(assistant)
     click.echo(f"Chat UI on http://{'127.0.0.1' if address == '0.0.0.0' else address}:{port}", err=True)
-    demo.launch(**launch_kwargs(address, port, make_auth(users)))
+    try:
+        demo.launch(**launch_kwargs(address, port, make_auth(users)))
+    except OSError:  # taken while the model loaded: still one line
+        click.echo(f"Error: {port_problem(address, port) or f'cannot listen on port {port}'}", err=True)
+        sys.exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..render import escape_markdown
@@ -44,12 +45,13 @@ def searched_note(turn: Turn) -> str:
     return f"*Follow-up, searched as:* “{escape_markdown(turn.searched)}”"
 
 
-def turn_markdown(turn: Turn) -> str:
+def turn_markdown(turn: Turn, render: Callable[[Answer], str] | None = None) -> str:
     """The assistant's message for a turn: the searched question when it was a follow-up, then the
-    answer exactly as Answer.markdown renders it."""
+    answer as `render` gives it (Answer.markdown unless told otherwise)."""
+    body = render(turn.answer) if render else turn.answer.markdown
     if turn.follow_up:
-        return searched_note(turn) + "\n\n" + turn.answer.markdown
-    return turn.answer.markdown
+        return searched_note(turn) + "\n\n" + body
+    return body
 
 
 def conversation_markdown(turns: list[Turn], version: str = "") -> str:

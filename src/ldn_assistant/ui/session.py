@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..render import escape_markdown
 from .conversation import Turn, turn_markdown
+from .disclaimers import chat_answer
 from .followup import resolve_follow_up
-from .source_view import placeholder_html, source_html
+from .source_view import inert, placeholder_html, source_html
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -19,7 +20,24 @@ log = logging.getLogger("ldn_assistant.ui")
 # Answers whose question can give a follow-up its subject; an emergency or a refusal cannot.
 _TOPICAL = ("answered", "no_evidence")
 
-VIEWER_HINT = "Choose a citation above to read the quoted passage in its whole document."
+VIEWER_HINT = "Choose a citation number such as [1] in an answer, or a citation above, to read the quoted passage in its whole document."
+EMPTY_QUESTION = "Type a question first, or choose one of the example questions below the conversation."
+
+
+def is_empty(message: Any) -> bool:
+    """An empty (or blank) box is not a question: nothing is searched and the user is told why."""
+    return isinstance(message, str) and not message.strip()
+
+
+def status_html(message: str) -> str:
+    """The line under the question box; a live region, so a screen reader says it too."""
+    return f"<p class='ldn-status' role='status' aria-live='polite'>{inert(message)}</p>"
+
+
+def cleared() -> list[Turn]:
+    """A new, empty conversation. The previous turns are dropped, not kept anywhere: the follow-up
+    context, the citation list, the viewer and both exports are all built from this list."""
+    return []
 
 
 def previous_searched(turns: list[Turn]) -> str | None:
@@ -33,7 +51,7 @@ def previous_searched(turns: list[Turn]) -> str | None:
 def ask(assistant: Assistant, message: Any, turns: list[Turn]) -> list[Turn]:
     """The conversation with one more turn. Never raises: Assistant.answer() turns every problem
     (too long, unreadable, a failure) into an answer with a notice."""
-    if isinstance(message, str) and not message.strip():
+    if is_empty(message):
         return list(turns)  # an empty box is not a question
     search = resolve_follow_up(message, previous_searched(turns)) if isinstance(message, str) else None
     asked = message if isinstance(message, str) else ""
@@ -47,7 +65,8 @@ def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
     for turn in turns:
         messages.append({"role": "user", "content": escape_markdown(turn.asked)})
-        messages.append({"role": "assistant", "content": turn_markdown(turn)})
+        # The disclaimers folded to one line each; the full texts are in the fold and in every export.
+        messages.append({"role": "assistant", "content": turn_markdown(turn, chat_answer)})
     return messages
 
 
@@ -64,6 +83,13 @@ def citation_choices(turns: list[Turn]) -> list[tuple[str, str]]:
             label = f"Q{index + 1} [{p.rank}] {p.title} — {outlet}"
             choices.append((label if len(label) <= 110 else label[:107] + "…", citation_value(index, p.rank)))
     return choices
+
+
+def tapped_citation(tap: str | None) -> str | None:
+    """The citation value from a tap in an answer ("turn:rank|nonce"), or None for anything else."""
+    value = (tap or "").split("|", 1)[0].strip()
+    parts = value.split(":")
+    return value if len(parts) == 2 and all(part.isdigit() for part in parts) else None
 
 
 def latest_citation(turns: list[Turn]) -> str | None:

@@ -1,0 +1,242 @@
+"""The ONNX Runtime embedder for the bundled all-MiniLM-L6-v2: onnxruntime, tokenizers and numpy, never torch.
+
+It computes what sentence-transformers computes for this model (its tokenizer, truncation at 256 tokens,
+mean pooling over the attention mask, unit length) with a graph exported once from the package's own
+weights (onnx_export.py). sentence-transformers' own backend="onnx" needs optimum-onnx, which does not
+support the transformers release installed here, and imports torch on every load: it would not answer
+before torch alone had loaded. The fp32 graph matches PyTorch to a cosine of 0.9999 or better (checked at
+export and in the tests), so it shares indexes with the torch backend; the int8 graph does not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .embeddings import MissingDependency, resolve_model_path
+from .settings import BUNDLED_MODEL
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger("ldn_assistant")
+
+RECIPE = "minilm-onnx-v1"  # bump when onnx_export changes what it writes: a new cache folder, a new export
+FP32_FILE = "model.onnx"
+INT8_FILE = "model-int8.onnx"
+META_FILE = "export.json"
+LOCK_FILE = ".export.lock"
+
+
+def bundled_model_dir() -> Path:
+    return Path(resolve_model_path(BUNDLED_MODEL))
+
+
+def _export_key(model_dir: Path) -> str:
+    """Names the export: the recipe and the weights file it came from (a reinstalled package exports again)."""
+    weights = model_dir / "model.safetensors"
+    stat = weights.stat() if weights.exists() else None
+    ident = {"recipe": RECIPE, "model": str(model_dir), "size": stat and stat.st_size, "mtime": stat and stat.st_mtime_ns}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def default_cache_dir(fallback: Path | None = None) -> Path:
+    """Inside the virtual environment when there is one we may write to; else `fallback` (beside the index)."""
+    in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
+    base = Path(sys.prefix) / "share" / "ldn-assistant" / "onnx"
+    if not (in_venv and _writable(base)):
+        base = Path(fallback) if fallback else Path.home() / ".cache" / "ldn-assistant" / "onnx"
+    return base / _export_key(bundled_model_dir())
+
+
+def _writable(path: Path) -> bool:
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    return existing is not None and os.access(existing, os.W_OK)
+
+
+@contextlib.contextmanager
+def export_lock(cache_dir: Path) -> Iterator[None]:
+    """One export at a time per cache folder; others wait, then find the export done."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / LOCK_FILE, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_exported(cache_dir: Path) -> Path:
+    """The export in cache_dir, made first if missing, in a subprocess: only that process loads torch."""
+    if (cache_dir / META_FILE).exists():
+        return cache_dir
+    log.warning("exporting the bundled embedding model to ONNX into %s (once; about half a minute)", cache_dir)
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, "-m", "ldn_assistant.onnx_export", "--dir", str(cache_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if done.returncode != 0 or not (cache_dir / META_FILE).exists():
+        raise RuntimeError(
+            f"exporting the embedding model to ONNX failed (exit {done.returncode}): {done.stderr[-1500:]}\n"
+            "Set LDN_EMBEDDING_BACKEND=torch to embed with PyTorch instead."
+        )
+    return cache_dir
+
+
+def _threads() -> int:
+    """ONNX Runtime ignores OMP_NUM_THREADS; honour it, as the PyTorch backend does (0 = one per core)."""
+    try:
+        return max(int(os.environ.get("OMP_NUM_THREADS", "0")), 0)
+    except ValueError:
+        return 0
+
+
+class OnnxEmbedder:
+    """Unit-length embeddings of the bundled model from ONNX Runtime; sessions open on first use.
+
+    A question runs on one session whose operators use every core. Many texts (ingest) run on a second,
+    single-threaded session, one batch per core at a time: batches need no synchronisation between cores,
+    and on a machine shared with other work a core that is taken away stalls only its own batch."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, quantized: bool = False, cache_dir: Path | None = None) -> None:
+        if model != BUNDLED_MODEL:
+            raise ValueError(f"the ONNX backend serves the bundled model only, not {model!r}; use the torch backend")
+        self.name = model
+        self.quantized = quantized
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self._cache_dir = Path(cache_dir) if cache_dir else None
+        self._file: Path | None = None
+        self._model_dir: Path | None = None
+        self._tokenizer = None
+        self._pad_id = 0
+        self._sessions: dict[int, Any] = {}  # intra-op threads -> session
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: Path, model_dir: Path) -> OnnxEmbedder:
+        """An embedder over a given ONNX file (the export's own check uses it before publishing)."""
+        embedder = cls(quantized=Path(path).name == INT8_FILE)
+        embedder._file, embedder._model_dir = Path(path), Path(model_dir)
+        return embedder
+
+    @property
+    def cache_dir(self) -> Path:
+        if self._cache_dir is None:
+            self._cache_dir = default_cache_dir()
+        return self._cache_dir
+
+    @property
+    def vector_cache(self) -> Path:
+        """Where embeddings.embed_fixed keeps the vectors of fixed text lists (beside the export they came from)."""
+        return self.cache_dir / "fixed-vectors"
+
+    def _imports(self) -> tuple[Any, Any]:  # (onnxruntime, tokenizers.Tokenizer), imported on first use
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise MissingDependency("the ONNX backend needs onnxruntime and tokenizers: pip install onnxruntime tokenizers") from exc
+        return ort, Tokenizer
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    _, Tokenizer = self._imports()
+                    model_dir = self._model_dir or bundled_model_dir()
+                    # The model's own tokenizer, set up as sentence-transformers sets it up: truncation at
+                    # max_seq_length (tokenizer.json itself says 128); padding is done here, per batch.
+                    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+                    config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+                    tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))
+                    self._pad_id = int((tokenizer.padding or {}).get("pad_id", 0))
+                    tokenizer.no_padding()
+                    self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def _session(self, threads: int) -> Any:
+        """The session whose operators use `threads` threads (0: one per core); opened once."""
+        session = self._sessions.get(threads)
+        if session is None:
+            with self._lock:
+                session = self._sessions.get(threads)
+                if session is None:
+                    ort, _ = self._imports()
+                    path = self._file or ensure_exported(self.cache_dir) / (INT8_FILE if self.quantized else FP32_FILE)
+                    options = ort.SessionOptions()
+                    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    options.intra_op_num_threads = threads
+                    options.inter_op_num_threads = 1
+                    options.log_severity_level = 3  # errors only
+                    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                    self._sessions[threads] = session
+        return session
+
+    def _tokenize(self, texts: Sequence[str]) -> list:
+        return self.tokenizer.encode_batch(list(texts))
+
+    def _run(self, encodings: list, session: Any) -> np.ndarray:
+        """Embed tokenised texts as one batch, padded to its longest."""
+        import numpy as np
+
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        names = {i.name for i in session.get_inputs()}
+        hidden = session.run(None, {k: v for k, v in feed.items() if k in names})[0]
+        # Mean pooling and normalisation exactly as sentence-transformers' Pooling and Normalize modules do them.
+        weights = mask[:, :, None].astype(hidden.dtype)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
+
+    def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        import numpy as np
+
+        encodings = self._tokenize(list(texts))
+        # Batches of like token count pad least; the vectors go back in the caller's order.
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        chunks = [order[i : i + max(batch_size, 1)] for i in range(0, len(order), max(batch_size, 1))]
+        workers = _threads() or os.cpu_count() or 1
+        out = np.empty((len(encodings), self.dimension), dtype=np.float32)
+        if len(chunks) < 2 or workers < 2:
+            for chunk in chunks:
+                out[chunk] = self._run([encodings[i] for i in chunk], self._session(_threads()))
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        session = self._session(1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldn-embed") as pool:
+            batches = pool.map(lambda chunk: self._run([encodings[i] for i in chunk], session), chunks)
+            for chunk, vectors in zip(chunks, batches, strict=True):
+                out[chunk] = vectors
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._run(self._tokenize([text]), self._session(_threads()))[0]
+
+    @property
+    def dimension(self) -> int:
+        session = next(iter(self._sessions.values()), None) or self._session(_threads())
+        return int(session.get_outputs()[0].shape[-1])

@@ -1,0 +1,276 @@
+"""The ONNX Runtime backends: fp32 gives PyTorch's vectors, the query path never loads torch, and an index is
+opened only by a backend whose vectors it can use. Real model, real index, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import CORPUS, ROOT, copy_corpus
+
+QUESTION = "What dose of LDN is used for fibromyalgia?"
+HEAVY = ("torch", "sentence_transformers", "transformers")
+
+
+# --- Which embedder the settings give (no model loads) -----------------------------------------------------
+
+
+def test_settings_choose_the_backend():
+    from ldn_assistant.embeddings import SentenceTransformerEmbedder, effective_backend, make_embedder, vector_kind
+    from ldn_assistant.embeddings_onnx import OnnxEmbedder
+    from ldn_assistant.settings import Settings
+
+    assert Settings().embedding_backend == "onnx"
+    assert isinstance(make_embedder(Settings()), OnnxEmbedder)
+    assert make_embedder(Settings(embedding_backend="onnx-int8")).backend == "onnx-int8"
+    assert isinstance(make_embedder(Settings(embedding_backend="torch")), SentenceTransformerEmbedder)
+    # Another model by name runs on sentence-transformers whatever the backend says.
+    other = Settings(embedding_model="sentence-transformers/all-mpnet-base-v2", embedding_backend="onnx-int8")
+    assert effective_backend(other) == "torch"
+    assert isinstance(make_embedder(other), SentenceTransformerEmbedder)
+    assert [vector_kind(b) for b in ("torch", "onnx", "onnx-int8")] == ["float32", "float32", "int8"]
+
+
+def test_backend_is_read_from_the_environment(monkeypatch):
+    from pydantic import ValidationError
+
+    from ldn_assistant.settings import Settings
+
+    monkeypatch.setenv("LDN_EMBEDDING_BACKEND", "onnx-int8")
+    assert Settings().embedding_backend == "onnx-int8"
+    monkeypatch.setenv("LDN_EMBEDDING_BACKEND", "tensorflow")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_the_onnx_backend_refuses_other_models():
+    from ldn_assistant.embeddings_onnx import OnnxEmbedder
+
+    with pytest.raises(ValueError, match="torch backend"):
+        OnnxEmbedder("sentence-transformers/all-mpnet-base-v2")
+
+
+@pytest.mark.slow
+def test_fixed_texts_are_embedded_once_then_read_from_disk(tmp_path, onnx_embedder, int8_embedder, torch_embedder):
+    """The exemplar bank and the corpus vocabulary: a fresh process reads their vectors instead of embedding them."""
+    from ldn_assistant.embeddings import embed_fixed
+
+    bank = ["call 911 now", "I took too many pills", "what dose of LDN"]
+    first = embed_fixed(onnx_embedder, bank, tmp_path)
+    assert np.array_equal(first, onnx_embedder.embed_documents(bank))
+    [written] = tmp_path.glob("*.npy")
+    # Proof that a later call reads the file rather than embedding again: it returns what the file holds.
+    np.save(written, np.zeros_like(first))
+    assert not embed_fixed(onnx_embedder, bank, tmp_path).any()
+    assert embed_fixed(onnx_embedder, bank[:2], tmp_path).any()  # other texts, another file
+    assert embed_fixed(int8_embedder, bank, tmp_path).any()  # another backend never reads fp32's vectors
+    assert len(list(tmp_path.glob("*.npy"))) == 3
+    # torch has no cache folder of its own: nothing is written beside its model.
+    assert getattr(torch_embedder, "vector_cache", None) is None
+
+
+# --- Equivalence with PyTorch, on what the index and the questions really embed -------------------------------
+
+
+def corpus_sentences() -> list[str]:
+    """Every text ingest embeds for the shipped corpus (one per sentence unit)."""
+    from ldn_assistant.corpus import scan_corpus
+    from ldn_assistant.index import vector_units
+
+    scan = scan_corpus(CORPUS, 10**8)
+    from ldn_assistant.splitting import split_source
+
+    return [text for source in scan.sources for p in split_source(source) for text in vector_units(p, source.text)]
+
+
+def eval_questions() -> list[str]:
+    return [
+        json.loads(line)["user_input"]
+        for suite in sorted((ROOT / "evals").glob("*.jsonl"))
+        for line in suite.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder():
+    from ldn_assistant.embeddings import make_embedder
+    from ldn_assistant.settings import Settings
+
+    return make_embedder(Settings(embedding_backend="onnx"))
+
+
+@pytest.fixture(scope="module")
+def int8_embedder():
+    from ldn_assistant.embeddings import make_embedder
+    from ldn_assistant.settings import Settings
+
+    return make_embedder(Settings(embedding_backend="onnx-int8"))
+
+
+@pytest.mark.slow
+def test_fp32_onnx_matches_torch_on_every_corpus_sentence(torch_embedder, onnx_embedder):
+    texts = corpus_sentences()
+    assert len(texts) > 100
+    reference = torch_embedder.embed_documents(texts)
+    got = onnx_embedder.embed_documents(texts)
+    assert got.shape == reference.shape and got.dtype == np.float32
+    cosines = np.sum(reference * got, axis=1)
+    worst = int(np.argmin(cosines))
+    assert cosines.min() >= 0.9999, (cosines.min(), texts[worst])
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_fp32_onnx_matches_torch_on_questions_one_at_a_time(torch_embedder, onnx_embedder):
+    """The query path embeds one text with no padding; edge cases too: empty, spaces only, past 256 tokens."""
+    questions = eval_questions()[:60] + ["", "   ", "LDN", "naltrexone " * 400]
+    for question in questions:
+        cosine = float(np.dot(torch_embedder.embed_query(question), onnx_embedder.embed_query(question)))
+        assert cosine >= 0.9999, (cosine, question)
+
+
+@pytest.mark.slow
+def test_batching_and_order_do_not_change_the_vectors(onnx_embedder):
+    texts = corpus_sentences()[:50]
+    whole = onnx_embedder.embed_documents(texts, batch_size=64)
+    small = onnx_embedder.embed_documents(texts, batch_size=3)
+    reversed_ = onnx_embedder.embed_documents(texts[::-1], batch_size=16)[::-1]
+    assert np.min(np.sum(whole * small, axis=1)) >= 0.99999
+    assert np.min(np.sum(whole * reversed_, axis=1)) >= 0.99999
+    assert onnx_embedder.embed_documents([]).shape == (0, whole.shape[1])
+
+
+@pytest.mark.slow
+def test_int8_is_close_to_torch_but_not_the_same_vectors(torch_embedder, int8_embedder):
+    """int8 is reported with its eval quality (docs/bench.md), not held to 0.9999: that is why it gets an index of its own."""
+    texts = corpus_sentences()
+    cosines = np.sum(torch_embedder.embed_documents(texts) * int8_embedder.embed_documents(texts), axis=1)
+    assert cosines.mean() >= 0.98 and cosines.min() >= 0.9
+    assert cosines.min() < 0.9999
+
+
+@pytest.mark.slow
+def test_the_export_recorded_its_own_check(onnx_embedder):
+    from ldn_assistant.embeddings_onnx import META_FILE
+
+    onnx_embedder.embed_query("load")
+    meta = json.loads((onnx_embedder.cache_dir / META_FILE).read_text(encoding="utf-8"))
+    assert meta["agreement_with_sentence_transformers"]["onnx"]["min_cosine"] >= 0.9999
+
+
+# --- No torch on the query path ---------------------------------------------------------------------------
+
+CLI_PROBE = """
+import json, sys
+from ldn_assistant.cli import main
+main(["ask", {question!r}], standalone_mode=False)
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})))
+"""
+
+UI_PROBE = """
+import json, sys
+from ldn_assistant.assistant import Assistant
+from ldn_assistant.ui.app import build_app
+assistant = Assistant.from_settings()
+build_app(assistant)
+assert assistant.ask({question!r}).status == "answered"
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})))
+"""
+
+
+@pytest.fixture(scope="module")
+def onnx_index(tmp_path_factory, onnx_embedder):
+    """The shipped corpus indexed by the fp32 ONNX backend."""
+    from ldn_assistant.assistant import Assistant
+    from ldn_assistant.settings import Settings
+
+    base = tmp_path_factory.mktemp("onnx-index")
+    settings = Settings(corpus_dir=copy_corpus(base / "corpus"), index_dir=base / "index", embedding_backend="onnx")
+    Assistant(settings, embedder=onnx_embedder).ingest()
+    return settings
+
+
+def heavy_modules_after(probe: str, settings, backend: str) -> list[str]:
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "LDN_CORPUS_DIR": str(settings.corpus_dir),
+        "LDN_INDEX_DIR": str(settings.index_dir),
+        "LDN_EMBEDDING_BACKEND": backend,
+    }
+    code = probe.format(question=QUESTION, heavy=set(HEAVY))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", [CLI_PROBE, UI_PROBE], ids=["cli-ask", "ui"])
+def test_onnx_query_path_never_imports_torch(onnx_index, probe):
+    assert heavy_modules_after(probe, onnx_index, "onnx") == []
+
+
+@pytest.mark.slow
+def test_the_probe_sees_torch_on_the_torch_backend(onnx_index):
+    """Guard against a probe that cannot fail: the same question on the torch backend loads torch
+    (and opens the fp32 ONNX index, whose vectors it shares)."""
+    assert "torch" in heavy_modules_after(CLI_PROBE, onnx_index, "torch")
+
+
+# --- Which backend may open which index --------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_int8_index_is_refused_by_the_fp32_backends(make_settings, small_corpus, int8_embedder):
+    from ldn_assistant.assistant import Assistant
+    from ldn_assistant.index import Index
+    from ldn_assistant.manifest import IndexMismatchError
+
+    built = make_settings(corpus_dir=small_corpus, embedding_backend="onnx-int8")
+    Assistant(built, embedder=int8_embedder).ingest()
+    assert Index.open(built).manifest["embedding_backend"] == "onnx-int8"
+    for backend in ("onnx", "torch"):
+        with pytest.raises(IndexMismatchError) as caught:
+            Index.open(make_settings(corpus_dir=small_corpus, embedding_backend=backend))
+        message = str(caught.value)
+        assert "Run `ldn-assistant ingest`" in message
+        assert "embedding_vectors: index has 'int8'" in message
+        assert "'onnx-int8' embedding backend" in message
+
+
+@pytest.mark.slow
+def test_torch_and_fp32_onnx_share_an_index(make_settings, small_corpus, torch_embedder, onnx_embedder):
+    """Their vectors agree to 0.9999 (above), so either opens the other's index, and an ingest after a switch
+    re-embeds nothing."""
+    from ldn_assistant.assistant import Assistant
+    from ldn_assistant.index import Index
+
+    by_torch = make_settings(corpus_dir=small_corpus, embedding_backend="torch")
+    Assistant(by_torch, embedder=torch_embedder).ingest()
+    by_onnx = make_settings(corpus_dir=small_corpus, embedding_backend="onnx")
+    assistant = Assistant(by_onnx, embedder=onnx_embedder)
+    assert assistant.ask("What dose was used for fibromyalgia?").status == "answered"
+    report = assistant.ingest()
+    assert report.passages_embedded == 0 and not report.rebuilt
+    assert Index.open(by_onnx).manifest["embedding_backend"] == "onnx"
+
+
+@pytest.mark.slow
+def test_cli_names_the_backend_mismatch(make_settings, small_corpus, int8_embedder):
+    from conftest import LDN_CLI
+
+    from ldn_assistant.assistant import Assistant
+
+    settings = make_settings(corpus_dir=small_corpus, embedding_backend="onnx-int8")
+    Assistant(settings, embedder=int8_embedder).ingest()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LDN_CORPUS_DIR": str(small_corpus), "LDN_INDEX_DIR": str(settings.index_dir),
+           "LDN_EMBEDDING_BACKEND": "onnx"}
+    done = subprocess.run([str(LDN_CLI), "ask", QUESTION], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "ldn-assistant ingest" in done.stderr and "onnx-int8" in done.stderr

@@ -223,9 +223,7 @@ class Assistant:
         retrieval = self.retriever.search(question, self.settings.top_k, query_vector=query_vector)
         if not self.gate.judge(question, retrieval).answerable:
             return self.compose.no_evidence(question, crisis_note=signal.crisis_note)
-        return self.compose.answered(
-            question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note, finder=self.conflicts
-        )
+        return self.compose.answered(question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note, finder=self.conflicts)
 
     def _audit(self, result: Answer) -> None:
         """Opt-in only: questions may hold patient information."""

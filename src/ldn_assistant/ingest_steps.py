@@ -76,12 +76,7 @@ def keeps_last_good(problem: FileProblem, kept: Source | None, corpus_dir: Path,
     (its text is indexed under the other name), or when its old text is now loaded under another name
     (the passage ids would clash).
     """
-    return (
-        kept is not None
-        and problem.kind is not ProblemKind.DUPLICATE
-        and (corpus_dir / problem.path).exists()
-        and kept.content_hash not in loaded_hashes
-    )
+    return kept is not None and problem.kind is not ProblemKind.DUPLICATE and (corpus_dir / problem.path).exists() and kept.content_hash not in loaded_hashes
 
 
 def keep_last_good(problems: Sequence[FileProblem], previous: Snapshot | None, corpus_dir: Path, loaded: CorpusDiff) -> KeptVersions:
@@ -131,9 +126,7 @@ def embed_passages(
     return len(units)
 
 
-def commit(
-    index_dir: Path, snapshot: Snapshot, fingerprint: dict[str, object], collection: str, vectors: int, backend: str | None = None
-) -> str:
+def commit(index_dir: Path, snapshot: Snapshot, fingerprint: dict[str, object], collection: str, vectors: int, backend: str | None = None) -> str:
     """Step 4: write the snapshot, then the manifest that names it; the manifest's rename is the commit.
 
     Returns the snapshot's file name. Before the rename readers see the previous index, after it the new one.

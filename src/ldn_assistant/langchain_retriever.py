@@ -30,7 +30,17 @@ from .types import Answer, CitedPassage
 
 # The citation fields copied from each quoted passage into Document.metadata.
 CITATION_FIELDS: tuple[str, ...] = (
-    "source_id", "title", "publisher", "author", "date", "kind", "url", "start", "end", "score", "rank",
+    "source_id",
+    "title",
+    "publisher",
+    "author",
+    "date",
+    "kind",
+    "url",
+    "start",
+    "end",
+    "score",
+    "rank",
 )
 
 

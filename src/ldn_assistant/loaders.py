@@ -20,8 +20,11 @@ class LoadError(Exception):
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), UTF-16/32 with a BOM, else Windows-1252/Latin-1."""
     for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
             try:
@@ -54,8 +57,33 @@ _HIDDEN = {"script", "style", "noscript", "template", "head", "title", "svg", "i
 # Page chrome: menus and footers are navigation, never evidence.
 _CHROME = {"nav", "header", "footer", "aside", "form"}
 _BLOCK = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article",
-    "main", "blockquote", "pre", "dd", "dt", "dl", "figcaption", "figure", "hr", "td", "th",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "figcaption",
+    "figure",
+    "hr",
+    "td",
+    "th",
 }
 _HEAD_CONTENT = {"title", "style", "script", "meta", "link", "base", "noscript", "template"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
@@ -79,9 +107,7 @@ class _VisibleText(HTMLParser):
             if tag in _BLOCK:
                 self.parts.append("\n")
             return
-        hidden = tag in _HIDDEN or tag in _CHROME or any(k == "hidden" for k, _ in attrs) or any(
-            k == "aria-hidden" and v == "true" for k, v in attrs
-        )
+        hidden = tag in _HIDDEN or tag in _CHROME or any(k == "hidden" for k, _ in attrs) or any(k == "aria-hidden" and v == "true" for k, v in attrs)
         if self.skip_tag == "head" and tag not in _HEAD_CONTENT:  # </head> may be omitted; body content ends it
             self.skip_tag, self.skip_depth = None, 0
         if self.skip_tag is None and hidden:

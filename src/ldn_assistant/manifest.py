@@ -56,9 +56,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise IndexMismatchError(f"the manifest in {index_dir} is unreadable ({exc}); run `ldn-assistant ingest`") from exc
     if data.get("format") != FORMAT:
-        raise IndexMismatchError(
-            f"the index in {index_dir} has format {data.get('format')!r}, this version reads {FORMAT}; run `ldn-assistant ingest`"
-        )
+        raise IndexMismatchError(f"the index in {index_dir} has format {data.get('format')!r}, this version reads {FORMAT}; run `ldn-assistant ingest`")
     return data
 
 

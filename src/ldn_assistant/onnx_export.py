@@ -120,9 +120,7 @@ def _agreement(model_dir: Path, files: dict[str, Path]) -> dict[str, dict[str, f
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    reference = SentenceTransformer(str(model_dir), device="cpu").encode(
-        PROBES, batch_size=4, normalize_embeddings=True, convert_to_numpy=True
-    )
+    reference = SentenceTransformer(str(model_dir), device="cpu").encode(PROBES, batch_size=4, normalize_embeddings=True, convert_to_numpy=True)
     result = {}
     for name, path in files.items():
         got = OnnxEmbedder.from_file(path, model_dir).embed_documents(PROBES, batch_size=4)

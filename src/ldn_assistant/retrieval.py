@@ -132,9 +132,7 @@ class HybridRetriever:
             fused = self.dense_weight * _standardise(dense_side) + self.lexical_weight * _standardise(lexical_ranked)
         order = np.lexsort((-dense_sim, -fused))[:k]
         passages = self.index.snapshot.passages
-        results = tuple(
-            Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order
-        )
+        results = tuple(Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order)
         return Retrieval(question, search_text, results)
 
     def _with_document_lexical(self, passage_bm25: np.ndarray, search_text: str) -> np.ndarray:

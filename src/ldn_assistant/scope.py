@@ -33,11 +33,7 @@ def everyday_frequency(word: str) -> float:
 def key_words(counts: Counter[str], keyness: float = KEYNESS, min_count: int = MIN_COUNT) -> frozenset[str]:
     """Words of the corpus that are far more frequent in it than in everyday English."""
     total = max(sum(counts.values()), 1)
-    return frozenset(
-        w
-        for w, n in counts.items()
-        if n >= min_count and w.isalpha() and w not in STOPWORDS and (n / total) / everyday_frequency(w) >= keyness
-    )
+    return frozenset(w for w, n in counts.items() if n >= min_count and w.isalpha() and w not in STOPWORDS and (n / total) / everyday_frequency(w) >= keyness)
 
 
 @dataclass(frozen=True)

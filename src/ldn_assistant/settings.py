@@ -77,6 +77,4 @@ class Settings(BaseSettings):
     ui_users_file: Path | None = Field(None, description="File of chat UI logins, one 'user:password' per line.")
     ui_queue_size: int = Field(32, ge=1, description="Most questions waiting in the chat UI's queue; more are turned away.")
     ui_concurrency: int = Field(2, ge=1, description="Questions the chat UI answers at the same time.")
-    ui_eval_report: Path = Field(
-        Path("reports/eval/report.json"), description="Evaluation report whose results the chat UI's About page shows."
-    )
+    ui_eval_report: Path = Field(Path("reports/eval/report.json"), description="Evaluation report whose results the chat UI's About page shows.")

@@ -75,10 +75,7 @@ class Snapshot:
     def to_dict(self) -> dict[str, object]:
         return {
             "sources": [s.to_dict() for s in self.sources.values()],
-            "passages": [
-                {"passage_id": p.passage_id, "source_id": p.source_id, "start": p.start, "end": p.end, "heading": p.heading}
-                for p in self.passages
-            ],
+            "passages": [{"passage_id": p.passage_id, "source_id": p.source_id, "start": p.start, "end": p.end, "heading": p.heading} for p in self.passages],
         }
 
     def passages_of(self, source_id: str) -> list[Passage]:

@@ -15,8 +15,34 @@ from .types import Passage, Source
 # A sentence ends at . ! or ? (plus closing quotes/brackets and citation marks like [1]) before a space.
 _BOUNDARY = re.compile(r"[.!?][\"”’')\]]*(?:\s*\[\d+(?:[,–-]\d+)*\])?(?=\s+)")
 _ABBREVIATIONS = {
-    "dr", "mr", "mrs", "ms", "st", "vs", "eg", "ie", "al", "fig", "no", "approx", "etc", "jr", "sr", "prof", "inc",
-    "co", "ltd", "dept", "mg", "u.s", "e.g", "i.e", "cf", "ca", "vol", "pp",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "st",
+    "vs",
+    "eg",
+    "ie",
+    "al",
+    "fig",
+    "no",
+    "approx",
+    "etc",
+    "jr",
+    "sr",
+    "prof",
+    "inc",
+    "co",
+    "ltd",
+    "dept",
+    "mg",
+    "u.s",
+    "e.g",
+    "i.e",
+    "cf",
+    "ca",
+    "vol",
+    "pp",
 }
 
 
@@ -169,9 +195,7 @@ def split_source(source: Source, settings: SplitSettings = SplitSettings()) -> l
         for start, end in _pack(units, settings.max_chars, settings.target_chars):
             if end - start > settings.max_chars:  # packing never exceeds; guard against regressions
                 raise AssertionError("passage longer than max_chars")
-            passages.append(
-                Passage(Passage.make_id(source.content_hash, start, end), source.source_id, start, end, text[start:end], heading_text)
-            )
+            passages.append(Passage(Passage.make_id(source.content_hash, start, end), source.source_id, start, end, text[start:end], heading_text))
         section.clear()
 
     for line in lines:

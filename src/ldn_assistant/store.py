@@ -35,9 +35,7 @@ class VectorStore:
         self.client = _client(settings)
         self.name = collection_name
         # embedding_function=None: vectors come from our embedder; Chroma must never fetch a model of its own.
-        self.collection = self.client.get_or_create_collection(
-            collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+        self.collection = self.client.get_or_create_collection(collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
         self._max_batch = self.client.get_max_batch_size()
 
     def count(self) -> int:

@@ -19,9 +19,25 @@ MAX_HEADING_CHARS = 150
 # Section names that open many documents but name none of them ("Introduction" titles nothing).
 _SECTION_NAMES = frozenset(
     {
-        "abstract", "introduction", "background", "summary", "overview", "contents", "table of contents",
-        "key points", "highlights", "preface", "foreword", "methods", "results", "discussion", "conclusion",
-        "conclusions", "references", "menu", "home",
+        "abstract",
+        "introduction",
+        "background",
+        "summary",
+        "overview",
+        "contents",
+        "table of contents",
+        "key points",
+        "highlights",
+        "preface",
+        "foreword",
+        "methods",
+        "results",
+        "discussion",
+        "conclusion",
+        "conclusions",
+        "references",
+        "menu",
+        "home",
     }
 )
 # Only the opening of a document is searched: a heading far in is a section's, not the document's.

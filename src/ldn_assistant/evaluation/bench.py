@@ -41,29 +41,54 @@ class BenchPlan:
 
     @classmethod
     def quick(cls) -> BenchPlan:
-        return cls("quick", ingest_passages=150, ingest_runs=2, query_rounds=1, question_limit=30, cold_runs=2,
-                   scale_sizes=(500, 2_000), scale_rounds=1, encoder_sample=128,
-                   paragraph_chars=(80, 160))
+        return cls(
+            "quick",
+            ingest_passages=150,
+            ingest_runs=2,
+            query_rounds=1,
+            question_limit=30,
+            cold_runs=2,
+            scale_sizes=(500, 2_000),
+            scale_rounds=1,
+            encoder_sample=128,
+            paragraph_chars=(80, 160),
+        )
 
     @classmethod
     def full(cls) -> BenchPlan:
-        return cls("full", ingest_passages=2_000, ingest_runs=4, query_rounds=3, question_limit=None, cold_runs=5,
-                   scale_sizes=(1_000, 10_000, 50_000), scale_rounds=2, encoder_sample=1_024,
-                   paragraph_chars=(260, 400))
+        return cls(
+            "full",
+            ingest_passages=2_000,
+            ingest_runs=4,
+            query_rounds=3,
+            question_limit=None,
+            cold_runs=5,
+            scale_sizes=(1_000, 10_000, 50_000),
+            scale_rounds=2,
+            encoder_sample=1_024,
+            paragraph_chars=(260, 400),
+        )
 
     @classmethod
     def backends_only(cls) -> BenchPlan:
         """The embedding backends compared (ingest, queries, cold start, eval) without the scale series, with
         fewer repetitions: three backends triple the ingest step, and the scale series measures one backend only."""
-        return cls("backends", ingest_passages=1_000, ingest_runs=2, query_rounds=1, question_limit=None, cold_runs=3,
-                   scale_sizes=(), scale_rounds=0, encoder_sample=0, paragraph_chars=(260, 400))
+        return cls(
+            "backends",
+            ingest_passages=1_000,
+            ingest_runs=2,
+            query_rounds=1,
+            question_limit=None,
+            cold_runs=3,
+            scale_sizes=(),
+            scale_rounds=0,
+            encoder_sample=0,
+            paragraph_chars=(260, 400),
+        )
 
     def steps(self, questions: int, backends: int = 1) -> int:
         others = backends - 1
-        return (
-            1 + self.query_rounds * questions + (3 + 2 * others) * self.ingest_runs + (3 + others) * self.cold_runs
-            + len(self.scale_sizes) + backends
-        )
+        return 1 + self.query_rounds * questions + (3 + 2 * others) * self.ingest_runs + (3 + others) * self.cold_runs + len(self.scale_sizes) + backends
 
 
 def _paired(numerators: list[float], denominators: list[float]) -> dict[str, float]:
@@ -141,11 +166,13 @@ def run_bench(
         stage_done("query")
 
         bar.set_postfix_str("ingest vs encoder")
-        ingest_corpus = write_synthetic_corpus(
-            work / "ingest-corpus", plan.ingest_passages, corpus_dir, seed=SEED, paragraph_chars=plan.paragraph_chars
-        )
+        ingest_corpus = write_synthetic_corpus(work / "ingest-corpus", plan.ingest_passages, corpus_dir, seed=SEED, paragraph_chars=plan.paragraph_chars)
         ingest = measure_ingest(
-            ingest_corpus.path, embedder, work / "ingest", plan.ingest_runs, step=step,
+            ingest_corpus.path,
+            embedder,
+            work / "ingest",
+            plan.ingest_runs,
+            step=step,
             others={name: other.embedder for name, other in others.items()},
         )
         stage_done("ingest")
@@ -241,13 +268,23 @@ def run_bench(
 
 @click.command("bench", epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE))
 @click.option("--quick", is_flag=True, help="Small sizes and few repetitions: a smoke test (CI), not figures to quote.")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/bench"),
-              show_default=True, help="Where bench.json, bench.md and the PNG plots go.")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/bench"),
+    show_default=True,
+    help="Where bench.json, bench.md and the PNG plots go.",
+)
 @setting_options("corpus_dir")
-@click.option("--evals", "evals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=Path("evals/core.jsonl"), show_default=True, help="Questions: the answered cases of this suite.")
-@click.option("--backends-only", is_flag=True,
-              help="Only the embedding backends side by side (torch, onnx, onnx-int8): no scale series, fewer repetitions.")
+@click.option(
+    "--evals",
+    "evals_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("evals/core.jsonl"),
+    show_default=True,
+    help="Questions: the answered cases of this suite.",
+)
+@click.option("--backends-only", is_flag=True, help="Only the embedding backends side by side (torch, onnx, onnx-int8): no scale series, fewer repetitions.")
 @quiet_option("--no-progress")  # --no-progress: this command's old spelling, still accepted
 def bench_command(quick: bool, report_dir: Path, evals_file: Path, backends_only: bool, quiet: bool) -> None:
     """Measure ingest, warm and cold questions, and growth with corpus size, each against its floor.

@@ -61,8 +61,7 @@ def evaluate(
     for name, assistant in assistants.items():
         run = run_eval(suites, assistant, ("ldn-assistant",))
         quality[name] = {
-            suite: {k: v for k, v in by_system["ldn-assistant"].to_dict().items() if k in QUALITY_METRICS}
-            for suite, by_system in run.per_suite().items()
+            suite: {k: v for k, v in by_system["ldn-assistant"].to_dict().items() if k in QUALITY_METRICS} for suite, by_system in run.per_suite().items()
         }
         if triage_dir is not None and Path(triage_dir).is_dir():
             from .triage_eval import LAYERED, run_triage
@@ -77,11 +76,7 @@ def evaluate(
 def _max_difference(quality: dict[str, Any], name: str, reference: str = "torch") -> float | None:
     if reference not in quality or name not in quality:
         return None
-    diffs = [
-        abs((value or 0.0) - (quality[reference][suite].get(k) or 0.0))
-        for suite, metrics in quality[name].items()
-        for k, value in metrics.items()
-    ]
+    diffs = [abs((value or 0.0) - (quality[reference][suite].get(k) or 0.0)) for suite, metrics in quality[name].items() for k, value in metrics.items()]
     return max(diffs, default=0.0)
 
 
@@ -122,8 +117,13 @@ def summarize(default: str, backends: tuple[str, ...], ingest: Any, query: Any, 
             "cold_ask_s": round(cold_s.median, 3),
             "cold_ratio_to_import_sentence_transformers": round(ratio(cold_s.median, import_st), 4),
             "quality_max_abs_difference_to_torch": _max_difference(quality, name),
-            "spread": {"ingest_s": spreads["ingest_s"].to_dict(), "encode_s": spreads["encode_s"].to_dict(),
-                       "embed_query_ms": embed.to_dict(), "ask_ms": ask.to_dict(), "cold_ask_s": cold_s.to_dict()},
+            "spread": {
+                "ingest_s": spreads["ingest_s"].to_dict(),
+                "encode_s": spreads["encode_s"].to_dict(),
+                "embed_query_ms": embed.to_dict(),
+                "ask_ms": ask.to_dict(),
+                "cold_ask_s": cold_s.to_dict(),
+            },
         }
     return {
         "default": default,
@@ -131,8 +131,11 @@ def summarize(default: str, backends: tuple[str, ...], ingest: Any, query: Any, 
         "passages": passages,
         "import_sentence_transformers_s": round(import_st, 3),
         "import_sentence_transformers": cold.import_st_s.to_dict(),
-        "targets": {"ingest_ratio_to_torch_encoder": INGEST_TARGET, "cold_ratio_to_import_sentence_transformers": COLD_TARGET,
-                    "quality_max_abs_difference_to_torch": QUALITY_TOLERANCE},
+        "targets": {
+            "ingest_ratio_to_torch_encoder": INGEST_TARGET,
+            "cold_ratio_to_import_sentence_transformers": COLD_TARGET,
+            "quality_max_abs_difference_to_torch": QUALITY_TOLERANCE,
+        },
         "rows": rows,
         "quality": quality,
     }

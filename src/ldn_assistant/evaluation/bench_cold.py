@@ -67,9 +67,7 @@ def _env(settings: Settings) -> dict[str, str]:
     }
 
 
-def measure_cold_start(
-    settings: Settings, runs: int, step: Callable[[], None] = lambda: None, others: dict[str, Settings] | None = None
-) -> ColdResult:
+def measure_cold_start(settings: Settings, runs: int, step: Callable[[], None] = lambda: None, others: dict[str, Settings] | None = None) -> ColdResult:
     """`runs` of each, alternating which goes first; the index in settings must already be built.
 
     `others` maps another embedding backend to settings over an index it can open: its `ldn-assistant ask`

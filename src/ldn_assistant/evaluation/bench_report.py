@@ -99,7 +99,7 @@ def backends_markdown(report: dict[str, Any]) -> list[str]:
         "## Embedding backends",
         "",
         f"Same run, same turns. Ingest: {b['passages']} synthetic passages into a fresh index; `embed_query` and warm `ask()`: "
-        f"the benchmark questions; cold: a fresh `ldn-assistant ask` against a fresh `python -c \"import sentence_transformers\"` "
+        f'the benchmark questions; cold: a fresh `ldn-assistant ask` against a fresh `python -c "import sentence_transformers"` '
         f"({b['import_sentence_transformers_s']:.2f} s); eval: the largest |difference| from torch in any metric of any suite. "
         f"Default backend: `{default}`.",
         "",
@@ -118,10 +118,13 @@ def backends_markdown(report: dict[str, Any]) -> list[str]:
     checks = [
         ("ingest rate over the PyTorch encoder's", d.get("ingest_ratio_to_torch_encoder"), ">=", targets["ingest_ratio_to_torch_encoder"]),
         ("ingest rate over torch's full ingest", d.get("ingest_ratio_to_torch_ingest"), ">=", targets["ingest_ratio_to_torch_encoder"]),
-        ("cold ask over importing sentence-transformers", d.get("cold_ratio_to_import_sentence_transformers"), "<=",
-         targets["cold_ratio_to_import_sentence_transformers"]),
-        ("eval, max abs difference from torch", d.get("quality_max_abs_difference_to_torch"), "<=",
-         targets["quality_max_abs_difference_to_torch"]),
+        (
+            "cold ask over importing sentence-transformers",
+            d.get("cold_ratio_to_import_sentence_transformers"),
+            "<=",
+            targets["cold_ratio_to_import_sentence_transformers"],
+        ),
+        ("eval, max abs difference from torch", d.get("quality_max_abs_difference_to_torch"), "<=", targets["quality_max_abs_difference_to_torch"]),
     ]
     lines += ["", f"Targets for the default backend (`{default}`):", ""]
     for label, value, op, target in checks:
@@ -130,12 +133,18 @@ def backends_markdown(report: dict[str, Any]) -> list[str]:
     quality = b.get("quality") or {}
     if quality:
         suites = list(next(iter(quality.values())))
-        lines += ["", "Eval, ldn-assistant per backend (hit@1 / hit@3 / MRR@10 / status accuracy; triage: recall / false-alarm rate):", "",
-                  "| Suite | " + " | ".join(quality) + " |", "|---|" + "---|" * len(quality)]
+        lines += [
+            "",
+            "Eval, ldn-assistant per backend (hit@1 / hit@3 / MRR@10 / status accuracy; triage: recall / false-alarm rate):",
+            "",
+            "| Suite | " + " | ".join(quality) + " |",
+            "|---|" + "---|" * len(quality),
+        ]
         for suite in suites:
             cells = [
-                f"{q[suite]['recall']:.3f} / {q[suite]['false_alarm_rate']:.3f}" if "recall" in q[suite] else
-                f"{q[suite]['hit@1']:.3f} / {q[suite]['hit@3']:.3f} / {q[suite]['mrr@10']:.3f} / {q[suite]['status_accuracy']:.3f}"
+                f"{q[suite]['recall']:.3f} / {q[suite]['false_alarm_rate']:.3f}"
+                if "recall" in q[suite]
+                else f"{q[suite]['hit@1']:.3f} / {q[suite]['hit@3']:.3f} / {q[suite]['mrr@10']:.3f} / {q[suite]['status_accuracy']:.3f}"
                 for q in quality.values()
             ]
             lines.append(f"| {suite} | " + " | ".join(cells) + " |")
@@ -156,8 +165,7 @@ def plot(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], rep
     axes[0].set_ylabel("ms per question (warm)")
     axes[0].set_title("Query latency")
     ingest = samples["ingest"]
-    axes[1].boxplot([ingest["ingest"], ingest["encode"], ingest["encode_units"]],
-                    tick_labels=["full\ningest", "encode\npassages", "encode its\ntexts"])
+    axes[1].boxplot([ingest["ingest"], ingest["encode"], ingest["encode_units"]], tick_labels=["full\ningest", "encode\npassages", "encode its\ntexts"])
     axes[1].set_ylabel(f"seconds for {report['ingest']['passages']} passages")
     axes[1].set_title("Ingest")
     axes[2].boxplot([samples["cold"]["cli"], samples["cold"]["floor"]], tick_labels=["ldn-assistant ask", "load model"])

@@ -41,9 +41,7 @@ class ScalePoint:
         }
 
 
-def run_point(
-    target: int, source_corpus: Path, workdir: Path, questions: list[str], plan: Any, status: Callable[[str], None]
-) -> ScalePoint:
+def run_point(target: int, source_corpus: Path, workdir: Path, questions: list[str], plan: Any, status: Callable[[str], None]) -> ScalePoint:
     """Write the corpus (seeded), then ingest and query it in a worker process; `status` hears its progress.
 
     `plan` is the BenchPlan: scale_rounds, encoder_sample and paragraph_chars are read from it."""
@@ -52,14 +50,21 @@ def run_point(
     questions_file, out = base / "questions.json", base / "result.json"
     questions_file.write_text(json.dumps(questions), encoding="utf-8")
     command = [
-        sys.executable, "-m", "ldn_assistant.evaluation.bench_worker",
-        str(corpus.path), str(base / "index"), str(questions_file), str(out), "--rounds", str(plan.scale_rounds), "--encoder-sample", str(plan.encoder_sample),
+        sys.executable,
+        "-m",
+        "ldn_assistant.evaluation.bench_worker",
+        str(corpus.path),
+        str(base / "index"),
+        str(questions_file),
+        str(out),
+        "--rounds",
+        str(plan.scale_rounds),
+        "--encoder-sample",
+        str(plan.encoder_sample),
     ]
     log = base / "worker.log"
     # stderr to a file, not a pipe: a chatty library could fill a pipe nobody reads while we read stdout.
-    with open(log, "w", encoding="utf-8") as errors, subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=errors, text=True
-    ) as worker:
+    with open(log, "w", encoding="utf-8") as errors, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True) as worker:
         assert worker.stdout is not None
         for line in worker.stdout:
             if line.startswith("progress "):

@@ -43,9 +43,7 @@ class Spread:
         return self.p75 - self.p25
 
     def to_dict(self, digits: int = 4) -> dict[str, float]:
-        return {k: round(v, digits) if isinstance(v, float) else v for k, v in asdict(self).items()} | {
-            "iqr": round(self.iqr, digits)
-        }
+        return {k: round(v, digits) if isinstance(v, float) else v for k, v in asdict(self).items()} | {"iqr": round(self.iqr, digits)}
 
 
 def rotated(items: Sequence[T], turn: int) -> list[T]:

@@ -151,9 +151,7 @@ METRIC_NAMES: dict[str, str] = {
     "latency_p95_ms": "latency_p95_ms",
 }
 # Quality metrics a threshold may name: higher is better. Counts and times are not quality.
-QUALITY_METRICS: tuple[str, ...] = tuple(
-    name for name in METRIC_NAMES.values() if not name.startswith(("n_", "latency"))
-)
+QUALITY_METRICS: tuple[str, ...] = tuple(name for name in METRIC_NAMES.values() if not name.startswith(("n_", "latency")))
 
 
 def summarize(outcomes: Sequence[CaseOutcome]) -> SystemMetrics:

@@ -47,9 +47,7 @@ class NaiveLangChainRAG:
 
     name = NAIVE
 
-    def __init__(
-        self, sources: Sequence[Source], embedder: Embedder, k: int = 5, batch_size: int = 64, persist_dir: Path | None = None
-    ) -> None:
+    def __init__(self, sources: Sequence[Source], embedder: Embedder, k: int = 5, batch_size: int = 64, persist_dir: Path | None = None) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
@@ -66,9 +64,7 @@ class NaiveLangChainRAG:
             self._client = chromadb.PersistentClient(path=str(persist_dir), settings=chroma_settings)
         # A fresh collection name: in-memory clients in one process share their collections.
         self._collection = f"naive-langchain-{uuid.uuid4().hex[:12]}"
-        self.store = Chroma(
-            collection_name=self._collection, embedding_function=embeddings_adapter(embedder, batch_size), client=self._client
-        )
+        self.store = Chroma(collection_name=self._collection, embedding_function=embeddings_adapter(embedder, batch_size), client=self._client)
         # Chroma refuses one upsert larger than its max batch size (5,461 in chromadb 1.5), which a
         # corpus of a few thousand documents exceeds; add the chunks in batches it accepts.
         batch = self._client.get_max_batch_size()

@@ -19,8 +19,19 @@ if TYPE_CHECKING:
 
 PREVIEW_CHARS = 200
 MD_COLUMNS = (
-    "hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "status_accuracy", "abstention_precision",
-    "abstention_recall", "disclaimer_rate", "verbatim_rate", "citation_rate", "latency_p50_ms", "latency_p95_ms",
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr@10",
+    "ndcg@10",
+    "status_accuracy",
+    "abstention_precision",
+    "abstention_recall",
+    "disclaimer_rate",
+    "verbatim_rate",
+    "citation_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
 )
 CATEGORY_COLUMNS = ("n_cases", "hit@1", "hit@3", "mrr@10", "status_accuracy")
 

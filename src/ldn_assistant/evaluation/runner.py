@@ -74,10 +74,7 @@ class EvalRun:
         return counts
 
     def per_category(self) -> dict[str, dict[str, SystemMetrics]]:
-        return {
-            name: {cat: summarize([r.outcome for r in self.results[name] if r.case.category == cat]) for cat in self.categories()}
-            for name in self.systems
-        }
+        return {name: {cat: summarize([r.outcome for r in self.results[name] if r.case.category == cat]) for cat in self.categories()} for name in self.systems}
 
     def per_suite(self) -> dict[str, dict[str, SystemMetrics]]:
         return {
@@ -204,9 +201,7 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     return lines
 
 
-@click.command(
-    "eval", epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.THRESHOLD_MISSED)
-)
+@click.command("eval", epilog=exit_codes_help(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.THRESHOLD_MISSED))
 @click.argument("suites", nargs=-1, metavar="[SUITE]...")
 @click.option(
     "--report-dir",
@@ -315,4 +310,3 @@ def eval_command(
         sys.exit(ExitCode.THRESHOLD_MISSED)
     if thresholds:
         click.echo(f"all {len(thresholds)} threshold(s) met")
-

@@ -106,8 +106,16 @@ def build_corpus(spec: CorpusSpec, benchmark_dir: Path, cache_root: Path) -> Bui
         return BuiltCorpus(root, spec, n_docs, 0.0, True)
     started = time.perf_counter()
     command = [
-        sys.executable, str(benchmark_dir / "make_corpus.py"), "--out", str(root),
-        "--splits", ",".join(spec.splits), "--n-docs", str(n_docs), "--seed", str(spec.seed),
+        sys.executable,
+        str(benchmark_dir / "make_corpus.py"),
+        "--out",
+        str(root),
+        "--splits",
+        ",".join(spec.splits),
+        "--n-docs",
+        str(n_docs),
+        "--seed",
+        str(spec.seed),
     ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:

@@ -93,9 +93,7 @@ def score(cases: list[TriageCase], signals: list[EmergencySignal]) -> TriageMetr
     emergencies = [(c, s) for c, s in zip(cases, signals, strict=True) if c.expected == "emergency"]
     others = [(c, s) for c, s in zip(cases, signals, strict=True) if c.expected != "emergency"]
     by_category = {
-        cat: rate([s.emergency for c, s in emergencies if c.category == cat])
-        for cat in EMERGENCY_CATEGORIES
-        if any(c.category == cat for c, _ in emergencies)
+        cat: rate([s.emergency for c, s in emergencies if c.category == cat]) for cat in EMERGENCY_CATEGORIES if any(c.category == cat for c, _ in emergencies)
     }
     return TriageMetrics(
         emergencies=len(emergencies),

@@ -43,10 +43,7 @@ def summary(text: str) -> str:
 def folded(text: str) -> str:
     """One disclaimer folded: the summary shows, a click opens the full text. Our own fixed texts,
     escaped anyway so a future wording with < or & cannot become markup."""
-    return (
-        f"<details class='ldn-fold'><summary>{inert(summary(text))} <span class='ldn-more'>Full text</span></summary>"
-        f"<p>{inert(text)}</p></details>"
-    )
+    return f"<details class='ldn-fold'><summary>{inert(summary(text))} <span class='ldn-more'>Full text</span></summary><p>{inert(text)}</p></details>"
 
 
 def chat_disclaimers(answer: Answer) -> str:
@@ -72,9 +69,7 @@ def chat_answer(answer: Answer) -> str:
 
 def banner_html(texts: tuple[str, ...]) -> str:
     """The page's standing warnings: each folded to one line, the full text a click away."""
-    inner = "".join(
-        f"<div class='ldn-warn ldn-warn-{index}'>{folded(text)}</div>" for index, text in enumerate(texts)
-    )
+    inner = "".join(f"<div class='ldn-warn ldn-warn-{index}'>{folded(text)}</div>" for index, text in enumerate(texts))
     # Side by side on a wide screen, each as wide as its summary is long, so all wrap to the same few
     # lines and the banner is as short as it can be (equal columns left the longest a line taller);
     # theme.py stacks them on narrow screens. The +12 is the "Full text" link.

@@ -108,9 +108,7 @@ def resolve_follow_up(question: str, previous: str | None) -> SearchQuestion:
         return SearchQuestion(asked, asked)
     own = {_lower(w) for w in _WORD.findall(asked)}
     swaps_condition = bool(own & _CONDITIONS)
-    topic = tuple(
-        w for w in topic_words(previous) if _lower(w) not in own and not (swaps_condition and _lower(w) in _CONDITIONS)
-    )
+    topic = tuple(w for w in topic_words(previous) if _lower(w) not in own and not (swaps_condition and _lower(w) in _CONDITIONS))
     if not topic:
         return SearchQuestion(asked, asked)
     return SearchQuestion(asked, f"{asked.strip()} — {' '.join(topic)}", topic)

@@ -24,7 +24,7 @@ PROFILE = load_profile("ldn")
 # (0.98, 1.0 on suicide, 3%) are not reached yet.
 LOCKED_RECALL_FLOOR = 0.87
 LOCKED_CATEGORY_FLOORS = {"suicide_self_harm": 0.70, "unresponsive_blue": 0.95}
-LOCKED_FALSE_ALARM_CEILING = 0.07
+LOCKED_FALSE_ALARM_CEILING = 0.05  # measured 0.045 (2026-11-23 18:09)
 
 
 def _normal(text: str) -> str:

@@ -20,7 +20,7 @@ PROFILE = load_profile("ldn")
 
 # Locked-half figures of the layered triage, measured 2026-11-23 with profile ldn 2026.11.23 (see
 # docs/eval.md, "Emergency triage"). They lock today's recall in: raise them when triage improves.
-# Measured: recall 0.884 (suicide 0.717, unresponsive 1.0), false alarms 0.061; the targets
+# Measured (18:09, exemplar batch 3): recall 0.878 (suicide 0.717, unresponsive 1.0), false alarms 0.045; the targets
 # (0.98, 1.0 on suicide, 3%) are not reached yet.
 LOCKED_RECALL_FLOOR = 0.87
 LOCKED_CATEGORY_FLOORS = {"suicide_self_harm": 0.70, "unresponsive_blue": 0.95}

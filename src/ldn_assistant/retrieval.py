@@ -2,7 +2,7 @@
 
 Why not reciprocal-rank fusion by default: on this corpus every passage is about LDN, so ranks flatten
 real differences in confidence; adding standardised scores keeps them. Measured through Assistant.ask
-(hit@1/hit@3, 2026-11-22, while the fitted expansion lists were still in place, so the levels are
+(hit@1/hit@3, 2026-11-23, while the fitted expansion lists were still in place, so the levels are
 not today's; the comparison is): evals/core.jsonl RRF 0.621/0.839, scores 0.770/0.931;
 evals/holdout.jsonl RRF 0.658/0.763, scores 0.763/0.895. RRF stays available (Settings.fusion = "rrf").
 A passage is also judged with its document (DocumentContext, below).

@@ -67,9 +67,33 @@ def test_synthetic_corpus_is_deterministic_and_hits_the_size(tmp_path):
     assert all(w.strip(".").lower() in corpus_text for w in sampled), sampled
 
 
+def test_bench_report_reads_back_the_json_it_writes(tmp_path):
+    """bench.json of a real `bench --quick` run: from_dict then to_dict gives it back, key for key and byte for byte."""
+    from ldn_assistant.evaluation.bench_report import markdown, write_json
+    from ldn_assistant.evaluation.bench_stats import Spread
+    from ldn_assistant.evaluation.bench_types import BenchReport, ScaleRow
+
+    path = ROOT / "tests" / "data" / "bench-quick.json"
+    written = json.loads(path.read_text(encoding="utf-8"))
+    report = BenchReport.from_dict(written)
+    assert report.to_dict() == written
+    write_json(report, tmp_path / "bench.json")
+    assert (tmp_path / "bench.json").read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+    # Typed all the way down: parts, rows and spreads are objects, read by attribute.
+    assert isinstance(report.query.ask_ms, Spread) and report.query.ask_ms.median == written["query"]["ask_ms"]["median"]
+    assert all(isinstance(row, ScaleRow) for row in report.scale) and report.scale[0].passages == written["scale"][0]["passages"]
+    assert report.backends.rows["onnx"].spread.cold_ask_s.iqr == written["backends"]["rows"]["onnx"]["spread"]["cold_ask_s"]["iqr"]
+    assert markdown(report).startswith("# ldn-assistant benchmark (quick)")
+
+    with pytest.raises(ValueError, match="unknown key"):
+        BenchReport.from_dict({**written, "typo": 1})
+
+
 @pytest.mark.slow
 def test_quick_bench_writes_complete_reports(tmp_path):
     from ldn_assistant.evaluation.bench import bench_command
+    from ldn_assistant.evaluation.bench_types import BenchReport
 
     report_dir = tmp_path / "bench"
     result = CliRunner().invoke(
@@ -82,29 +106,32 @@ def test_quick_bench_writes_complete_reports(tmp_path):
     for plot in ("comparisons.png", "scale.png", "backends.png"):
         assert (report_dir / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    report = json.loads((report_dir / "bench.json").read_text(encoding="utf-8"))
+    written = json.loads((report_dir / "bench.json").read_text(encoding="utf-8"))
+    report = BenchReport.from_dict(written)
+    assert report.to_dict() == written
     for section, keys in REQUIRED.items():
         for key in keys:
-            assert _positive(report[section][key]), (section, key, report[section][key])
-    assert report["query"]["ask_ms"]["p25"] <= report["query"]["ask_ms"]["median"] <= report["query"]["ask_ms"]["p75"]
-    assert report["machine"]["cpu_count"] >= 1 and report["machine"]["torch_threads"] >= 1
-    sizes = [row["passages"] for row in report["scale"]]
+            assert _positive(getattr(getattr(report, section), key)), (section, key)
+    assert report.query.ask_ms.p25 <= report.query.ask_ms.median <= report.query.ask_ms.p75
+    assert report.machine.cpu_count and report.machine.cpu_count >= 1
+    assert report.machine.torch_threads and report.machine.torch_threads >= 1
+    sizes = [row.passages for row in report.scale]
     assert len(sizes) == 2 and sizes[0] >= 500 and sizes[1] >= 2000
-    for row in report["scale"]:
+    for row in report.scale:
         for key in SCALE_KEYS:
-            assert _positive(row[key]), (row, key)
-    assert report["scale"][1]["index_mb"] > report["scale"][0]["index_mb"]  # four times the passages takes more room
+            assert _positive(getattr(row, key)), (row, key)
+    assert report.scale[1].index_mb > report.scale[0].index_mb  # four times the passages takes more room
 
     # The embedding backends, side by side in the same run, each with its eval metrics.
-    backends = report["backends"]
-    assert backends["default"] == "onnx" and backends["names"] == ["torch", "onnx", "onnx-int8"]
-    for name, row in backends["rows"].items():
+    backends = report.backends
+    assert backends.default == "onnx" and backends.names == ("torch", "onnx", "onnx-int8")
+    for name, backend in backends.rows.items():
         for key in BACKEND_KEYS:
-            assert _positive(row[key]), (name, key, row[key])
-    assert backends["rows"]["torch"]["ingest_ratio_to_torch_ingest"] == 1.0
-    assert backends["quality"]["onnx"] == backends["quality"]["torch"]  # the same vectors give the same answers
-    assert backends["rows"]["onnx"]["quality_max_abs_difference_to_torch"] == 0.0
-    assert set(backends["quality"]["onnx-int8"]) == {"core"}
+            assert _positive(getattr(backend, key)), (name, key)
+    assert backends.rows["torch"].ingest_ratio_to_torch_ingest == 1.0
+    assert backends.quality["onnx"] == backends.quality["torch"]  # the same vectors give the same answers
+    assert backends.rows["onnx"].quality_max_abs_difference_to_torch == 0.0
+    assert set(backends.quality["onnx-int8"]) == {"core"}
     assert "## Embedding backends" in (report_dir / "bench.md").read_text(encoding="utf-8")
 
 

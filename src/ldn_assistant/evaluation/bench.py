@@ -14,13 +14,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..cli_options import ExitCode, command_settings, exit_codes_help, quiet_option, setting_options
+
+if TYPE_CHECKING:
+    from .bench_stats import Spread
+    from .bench_types import BenchReport
 
 
 @dataclass(frozen=True)
@@ -91,11 +95,11 @@ class BenchPlan:
         return 1 + self.query_rounds * questions + (3 + 2 * others) * self.ingest_runs + (3 + others) * self.cold_runs + len(self.scale_sizes) + backends
 
 
-def _paired(numerators: list[float], denominators: list[float]) -> dict[str, float]:
+def _paired(numerators: list[float], denominators: list[float]) -> Spread:
     """Spread of the run-by-run ratios: each pair was measured back to back, so this cancels slow drift."""
     from .bench_stats import Spread
 
-    return Spread.of([n / d for n, d in zip(numerators, denominators, strict=True) if d > 0]).to_dict()
+    return Spread.of([n / d for n, d in zip(numerators, denominators, strict=True) if d > 0])
 
 
 def run_bench(
@@ -105,7 +109,7 @@ def run_bench(
     evals_file: Path,
     show_progress: bool = True,
     command: str = "",
-) -> dict[str, Any]:
+) -> BenchReport:
     """Run every measurement, write bench.json, bench.md and the plots into report_dir, return the report."""
     from tqdm import tqdm
 
@@ -119,6 +123,7 @@ def run_bench(
     from .bench_query import benchmark_questions, measure_queries
     from .bench_scale import SEED, run_point
     from .bench_stats import machine_info, ratio
+    from .bench_types import BenchColdStart, BenchIngest, BenchQuery, BenchReport, Machine
     from .naive import NaiveLangChainRAG
 
     started = time.perf_counter()
@@ -197,70 +202,73 @@ def run_bench(
 
     assert query.naive_ms is not None  # measure_queries was given the naive pipeline
     assert cold.import_st_s is not None  # measure_cold_start times the sentence-transformers import
-    report: dict[str, Any] = {
-        "mode": plan.mode,
-        "command": command,
-        "started": started_at,
-        "machine": machine,
-        "ingest": {
-            "backend": default,
-            "passages_per_s": round(ingest.passages_per_s, 2),
-            "encoder_passages_per_s": round(ingest.encoder_passages_per_s, 2),
-            "ratio": round(ratio(ingest.passages_per_s, ingest.encoder_passages_per_s), 4),
-            "target_ratio": bench_report.INGEST_TARGET,
-            "passages": ingest.passages,
-            "corpus": f"synthetic, seed {SEED}, paragraphs of {plan.paragraph_chars[0]}-{plan.paragraph_chars[1]} characters",
-            "embedded_texts": ingest.units,
-            "encoder_units_per_s": round(ingest.units / ingest.encode_units_s.median, 2),
-            "ratio_to_units_encoder": round(ratio(ingest.encode_units_s.median, ingest.ingest_s.median), 4),
-            "encode_units_s": ingest.encode_units_s.to_dict(),
-            "batch_size": settings.embedding_batch_size,
-            "runs": plan.ingest_runs,
-            "ingest_s": ingest.ingest_s.to_dict(),
-            "encode_s": ingest.encode_s.to_dict(),
-            "ratio_paired": _paired(ingest.samples["encode"], ingest.samples["ingest"]),
-        },
-        "query": {
-            "backend": default,
-            "ask_p50_ms": round(query.ask_ms.median, 3),
-            "ask_p95_ms": round(query.ask_ms.p95, 3),
-            "floor_p50_ms": round(query.floor_ms.median, 3),
-            "ratio_to_floor": round(ratio(query.ask_ms.median, query.floor_ms.median), 4),
-            "target_ratio_to_floor": bench_report.QUERY_TARGET,
-            "naive_langchain_p50_ms": round(query.naive_ms.median, 3),
-            "ratio_to_naive": round(ratio(query.ask_ms.median, query.naive_ms.median), 4),
-            "questions": query.questions,
-            "rounds": query.rounds,
-            "candidates": settings.candidates,
-            "naive_chunks": naive.n_chunks,
-            "ask_ms": query.ask_ms.to_dict(),
-            "floor_ms": query.floor_ms.to_dict(),
-            "naive_ms": query.naive_ms.to_dict(),
-            "ratio_to_floor_paired": _paired(query.samples["ask"], query.samples["floor"]),
-        },
-        "cold_start": {
-            "backend": default,
-            "cli_ask_s": round(cold.cli_ask_s.median, 3),
-            "floor_s": round(cold.floor_s.median, 3),
-            "ratio": round(ratio(cold.cli_ask_s.median, cold.floor_s.median), 4),
-            "import_sentence_transformers_s": round(cold.import_st_s.median, 3),
-            "ratio_to_import_sentence_transformers": round(ratio(cold.cli_ask_s.median, cold.import_st_s.median), 4),
-            "runs": cold.runs,
-            "cli_ask": cold.cli_ask_s.to_dict(),
-            "floor": cold.floor_s.to_dict(),
-        },
-        "scale": [p.row() for p in points],
-        "backends": bench_backends.summarize(default, backends, ingest, query, cold, quality),
-    }
+    report = BenchReport(
+        mode=plan.mode,
+        command=command,
+        started=started_at,
+        machine=Machine.from_dict(machine),
+        ingest=BenchIngest(
+            backend=default,
+            passages_per_s=round(ingest.passages_per_s, 2),
+            encoder_passages_per_s=round(ingest.encoder_passages_per_s, 2),
+            ratio=round(ratio(ingest.passages_per_s, ingest.encoder_passages_per_s), 4),
+            target_ratio=bench_report.INGEST_TARGET,
+            passages=ingest.passages,
+            corpus=f"synthetic, seed {SEED}, paragraphs of {plan.paragraph_chars[0]}-{plan.paragraph_chars[1]} characters",
+            embedded_texts=ingest.units,
+            encoder_units_per_s=round(ingest.units / ingest.encode_units_s.median, 2),
+            ratio_to_units_encoder=round(ratio(ingest.encode_units_s.median, ingest.ingest_s.median), 4),
+            encode_units_s=ingest.encode_units_s,
+            batch_size=settings.embedding_batch_size,
+            runs=plan.ingest_runs,
+            ingest_s=ingest.ingest_s,
+            encode_s=ingest.encode_s,
+            ratio_paired=_paired(ingest.samples["encode"], ingest.samples["ingest"]),
+        ),
+        query=BenchQuery(
+            backend=default,
+            ask_p50_ms=round(query.ask_ms.median, 3),
+            ask_p95_ms=round(query.ask_ms.p95, 3),
+            floor_p50_ms=round(query.floor_ms.median, 3),
+            ratio_to_floor=round(ratio(query.ask_ms.median, query.floor_ms.median), 4),
+            target_ratio_to_floor=bench_report.QUERY_TARGET,
+            naive_langchain_p50_ms=round(query.naive_ms.median, 3),
+            ratio_to_naive=round(ratio(query.ask_ms.median, query.naive_ms.median), 4),
+            questions=query.questions,
+            rounds=query.rounds,
+            candidates=settings.candidates,
+            naive_chunks=naive.n_chunks,
+            ask_ms=query.ask_ms,
+            floor_ms=query.floor_ms,
+            naive_ms=query.naive_ms,
+            ratio_to_floor_paired=_paired(query.samples["ask"], query.samples["floor"]),
+        ),
+        cold_start=BenchColdStart(
+            backend=default,
+            cli_ask_s=round(cold.cli_ask_s.median, 3),
+            floor_s=round(cold.floor_s.median, 3),
+            ratio=round(ratio(cold.cli_ask_s.median, cold.floor_s.median), 4),
+            import_sentence_transformers_s=round(cold.import_st_s.median, 3),
+            ratio_to_import_sentence_transformers=round(ratio(cold.cli_ask_s.median, cold.import_st_s.median), 4),
+            runs=cold.runs,
+            cli_ask=cold.cli_ask_s,
+            floor=cold.floor_s,
+        ),
+        scale=tuple(p.row() for p in points),
+        backends=bench_backends.summarize(default, backends, ingest, query, cold, quality),
+    )
     samples = {
         "query": query.samples,
         "ingest": ingest.samples,
         "cold": cold.samples,
     }
-    report["plots"] = bench_report.plot(report, samples, report_dir)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    report["stage_seconds"] = stages
-    report["load_average_end"] = machine_info()["load_average_1m"]
+    report = replace(
+        report,
+        plots=tuple(bench_report.plot(report, samples, report_dir)),
+        seconds=round(time.perf_counter() - started, 1),
+        stage_seconds=stages,
+        load_average_end=machine_info()["load_average_1m"],
+    )
     bench_report.write_json(report, report_dir / "bench.json")
     (report_dir / "bench.md").write_text(bench_report.markdown(report), encoding="utf-8")
     return report
@@ -307,20 +315,20 @@ def bench_command(quick: bool, report_dir: Path, evals_file: Path, backends_only
     plan = BenchPlan.quick() if quick else BenchPlan.backends_only() if backends_only else BenchPlan.full()
     command = "ldn-assistant " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else f"ldn-assistant bench ({plan.mode})"
     report = run_bench(report_dir, plan, corpus_dir, evals_file, not quiet, command)
-    q, i, c = report["query"], report["ingest"], report["cold_start"]
+    q, i, c = report.query, report.ingest, report.cold_start
     click.echo(
-        f"[{i['backend']}] ingest {i['passages_per_s']:.1f} passages/s ({i['ratio']:.2f} of the encoder); "
-        f"ask p50 {q['ask_p50_ms']:.1f} ms ({q['ratio_to_floor']:.2f}x the floor, {q['ratio_to_naive']:.2f}x naive); "
-        f"cold ask {c['cli_ask_s']:.1f} s ({c['ratio']:.2f}x loading the model, "
-        f"{c['ratio_to_import_sentence_transformers']:.2f}x importing sentence-transformers)"
+        f"[{i.backend}] ingest {i.passages_per_s:.1f} passages/s ({i.ratio:.2f} of the encoder); "
+        f"ask p50 {q.ask_p50_ms:.1f} ms ({q.ratio_to_floor:.2f}x the floor, {q.ratio_to_naive:.2f}x naive); "
+        f"cold ask {c.cli_ask_s:.1f} s ({c.ratio:.2f}x loading the model, "
+        f"{c.ratio_to_import_sentence_transformers:.2f}x importing sentence-transformers)"
     )
-    for name, row in report["backends"]["rows"].items():
-        diff = row["quality_max_abs_difference_to_torch"]
+    for name, row in report.backends.rows.items():
+        diff = row.quality_max_abs_difference_to_torch
         click.echo(
-            f"  {name:>9}: ingest {row['ingest_passages_per_s']:.1f}/s ({row['ingest_ratio_to_torch_ingest']:.2f}x torch), "
-            f"embed_query {row['embed_query_p50_ms']:.1f} ms, ask {row['ask_p50_ms']:.1f} ms, cold {row['cold_ask_s']:.2f} s, "
+            f"  {name:>9}: ingest {row.ingest_passages_per_s:.1f}/s ({row.ingest_ratio_to_torch_ingest:.2f}x torch), "
+            f"embed_query {row.embed_query_p50_ms:.1f} ms, ask {row.ask_p50_ms:.1f} ms, cold {row.cold_ask_s:.2f} s, "
             f"eval max |diff| to torch {'n/a' if diff is None else f'{diff:.3f}'}"
         )
     click.echo(f"report: {report_dir / 'bench.md'}")
-    if not all(math.isfinite(v) for v in (i["ratio"], q["ratio_to_floor"], c["ratio"])):
+    if not all(math.isfinite(v) for v in (i.ratio, q.ratio_to_floor, c.ratio)):
         raise click.ClickException("a measurement came out empty; see the report")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .bench_stats import ratio
+from .bench_types import BackendRow, BackendSpreads, BackendTargets, BenchBackends
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -80,7 +81,7 @@ def _max_difference(quality: dict[str, Any], name: str, reference: str = "torch"
     return max(diffs, default=0.0)
 
 
-def summarize(default: str, backends: tuple[str, ...], ingest: Any, query: Any, cold: Any, quality: dict[str, Any]) -> dict[str, Any]:
+def summarize(default: str, backends: tuple[str, ...], ingest: Any, query: Any, cold: Any, quality: dict[str, Any]) -> BenchBackends:
     """The backends section of bench.json: one row per backend, each figure with its ratio to torch."""
 
     def ingest_spreads(name: str) -> dict[str, Any]:
@@ -103,39 +104,39 @@ def summarize(default: str, backends: tuple[str, ...], ingest: Any, query: Any, 
         spreads = ingest_spreads(name)
         rate = passages / spreads["ingest_s"].median
         embed, ask, cold_s = query.extra_ms[f"embed:{name}"], ask_spread(name), cold_spread(name)
-        rows[name] = {
-            "ingest_passages_per_s": round(rate, 2),
-            "encoder_passages_per_s": round(passages / spreads["encode_s"].median, 2),
-            "ingest_ratio_to_torch_ingest": round(ratio(rate, torch_ingest), 4),
-            "ingest_ratio_to_torch_encoder": round(ratio(rate, torch_encoder), 4),
-            "embed_query_p50_ms": round(embed.median, 3),
-            "embed_query_p95_ms": round(embed.p95, 3),
-            "embed_query_ratio_to_torch": round(ratio(embed.median, torch_embed), 4),
-            "ask_p50_ms": round(ask.median, 3),
-            "ask_p95_ms": round(ask.p95, 3),
-            "ask_ratio_to_torch": round(ratio(ask.median, torch_ask), 4),
-            "cold_ask_s": round(cold_s.median, 3),
-            "cold_ratio_to_import_sentence_transformers": round(ratio(cold_s.median, import_st), 4),
-            "quality_max_abs_difference_to_torch": _max_difference(quality, name),
-            "spread": {
-                "ingest_s": spreads["ingest_s"].to_dict(),
-                "encode_s": spreads["encode_s"].to_dict(),
-                "embed_query_ms": embed.to_dict(),
-                "ask_ms": ask.to_dict(),
-                "cold_ask_s": cold_s.to_dict(),
-            },
-        }
-    return {
-        "default": default,
-        "names": list(backends),
-        "passages": passages,
-        "import_sentence_transformers_s": round(import_st, 3),
-        "import_sentence_transformers": cold.import_st_s.to_dict(),
-        "targets": {
-            "ingest_ratio_to_torch_encoder": INGEST_TARGET,
-            "cold_ratio_to_import_sentence_transformers": COLD_TARGET,
-            "quality_max_abs_difference_to_torch": QUALITY_TOLERANCE,
-        },
-        "rows": rows,
-        "quality": quality,
-    }
+        rows[name] = BackendRow(
+            ingest_passages_per_s=round(rate, 2),
+            encoder_passages_per_s=round(passages / spreads["encode_s"].median, 2),
+            ingest_ratio_to_torch_ingest=round(ratio(rate, torch_ingest), 4),
+            ingest_ratio_to_torch_encoder=round(ratio(rate, torch_encoder), 4),
+            embed_query_p50_ms=round(embed.median, 3),
+            embed_query_p95_ms=round(embed.p95, 3),
+            embed_query_ratio_to_torch=round(ratio(embed.median, torch_embed), 4),
+            ask_p50_ms=round(ask.median, 3),
+            ask_p95_ms=round(ask.p95, 3),
+            ask_ratio_to_torch=round(ratio(ask.median, torch_ask), 4),
+            cold_ask_s=round(cold_s.median, 3),
+            cold_ratio_to_import_sentence_transformers=round(ratio(cold_s.median, import_st), 4),
+            quality_max_abs_difference_to_torch=_max_difference(quality, name),
+            spread=BackendSpreads(
+                ingest_s=spreads["ingest_s"],
+                encode_s=spreads["encode_s"],
+                embed_query_ms=embed,
+                ask_ms=ask,
+                cold_ask_s=cold_s,
+            ),
+        )
+    return BenchBackends(
+        default=default,
+        names=tuple(backends),
+        passages=passages,
+        import_sentence_transformers_s=round(import_st, 3),
+        import_sentence_transformers=cold.import_st_s,
+        targets=BackendTargets(
+            ingest_ratio_to_torch_encoder=INGEST_TARGET,
+            cold_ratio_to_import_sentence_transformers=COLD_TARGET,
+            quality_max_abs_difference_to_torch=QUALITY_TOLERANCE,
+        ),
+        rows=rows,
+        quality=quality,
+    )

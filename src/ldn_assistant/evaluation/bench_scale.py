@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .bench_corpus import write_synthetic_corpus
+from .bench_types import ScaleRow
 
 SEED = 20240611
 
@@ -21,24 +22,24 @@ class ScalePoint:
     files: int
     result: dict[str, Any]  # what the worker measured (see bench_worker.run)
 
-    def row(self) -> dict[str, Any]:
+    def row(self) -> ScaleRow:
         r = self.result
-        return {
-            "passages": r["passages"],
-            "files": self.files,
-            "ingest_s": round(r["ingest_s"], 3),
-            "passages_per_s": round(r["passages_per_s"], 2),
-            "encoder_passages_per_s": round(r["encoder_passages_per_s"], 2) if r["encoder_passages_per_s"] else None,
-            "open_s": round(r["open_s"], 3),
-            "query_p50_ms": round(r["query"]["ask_ms"]["median"], 2),
-            "query_p95_ms": round(r["query"]["ask_ms"]["p95"], 2),
-            "query_p25_ms": round(r["query"]["ask_ms"]["p25"], 2),
-            "query_p75_ms": round(r["query"]["ask_ms"]["p75"], 2),
-            "floor_p50_ms": round(r["query"]["floor_ms"]["median"], 2),
-            "index_mb": round(r["index_mb"], 2),
-            "peak_rss_mb": round(r["peak_rss_mb"], 1),
-            "rss_end_mb": round(r["rss_end_mb"], 1) if r.get("rss_end_mb") else None,
-        }
+        return ScaleRow(
+            passages=r["passages"],
+            files=self.files,
+            ingest_s=round(r["ingest_s"], 3),
+            passages_per_s=round(r["passages_per_s"], 2),
+            encoder_passages_per_s=round(r["encoder_passages_per_s"], 2) if r["encoder_passages_per_s"] else None,
+            open_s=round(r["open_s"], 3),
+            query_p50_ms=round(r["query"]["ask_ms"]["median"], 2),
+            query_p95_ms=round(r["query"]["ask_ms"]["p95"], 2),
+            query_p25_ms=round(r["query"]["ask_ms"]["p25"], 2),
+            query_p75_ms=round(r["query"]["ask_ms"]["p75"], 2),
+            floor_p50_ms=round(r["query"]["floor_ms"]["median"], 2),
+            index_mb=round(r["index_mb"], 2),
+            peak_rss_mb=round(r["peak_rss_mb"], 1),
+            rss_end_mb=round(r["rss_end_mb"], 1) if r.get("rss_end_mb") else None,
+        )
 
 
 def run_point(target: int, source_corpus: Path, workdir: Path, questions: list[str], plan: Any, status: Callable[[str], None]) -> ScalePoint:

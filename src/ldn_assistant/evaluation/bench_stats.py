@@ -6,7 +6,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, TypeVar
 
 from .percentile import percentile
@@ -25,25 +25,28 @@ class Spread:
     p95: float
     min: float
     max: float
+    iqr: float  # p75 - p25 of the samples: a field, so a spread read back from bench.json keeps the one written
 
     @classmethod
     def of(cls, samples: Sequence[float]) -> Spread:
+        p25, p75 = percentile(samples, 25), percentile(samples, 75)
         return cls(
             n=len(samples),
             median=percentile(samples, 50),
-            p25=percentile(samples, 25),
-            p75=percentile(samples, 75),
+            p25=p25,
+            p75=p75,
             p95=percentile(samples, 95),
             min=min(samples),
             max=max(samples),
+            iqr=p75 - p25,
         )
 
-    @property
-    def iqr(self) -> float:
-        return self.p75 - self.p25
-
     def to_dict(self, digits: int = 4) -> dict[str, float]:
-        return {k: round(v, digits) if isinstance(v, float) else v for k, v in asdict(self).items()} | {"iqr": round(self.iqr, digits)}
+        return {k: round(v, digits) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Spread:
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
 def rotated(items: Sequence[T], turn: int) -> list[T]:

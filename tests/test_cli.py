@@ -341,8 +341,9 @@ def test_a_piped_question_longer_than_the_limit_is_refused_before_anything_loads
     assert not (tmp_path / "index").exists()
 
 
-def test_a_bad_option_value_is_one_line_naming_the_option(tmp_path):
-    result = CliRunner().invoke(main, ["ask", "-k", "99", "What dose?"], env={"LDN_INDEX_DIR": str(tmp_path)})
+@pytest.mark.parametrize("argv", [["ask", "-k", "99", "What dose?"], ["chat", "-k", "99"]], ids=["ask", "chat"])
+def test_a_bad_option_value_is_one_line_naming_the_option(tmp_path, argv):
+    result = CliRunner().invoke(main, argv, env={"LDN_INDEX_DIR": str(tmp_path)})
     assert result.exit_code == ExitCode.USAGE
     assert result.stderr.strip().splitlines() == ["Error: bad setting --top-k='99': Input should be less than or equal to 20"]
 
@@ -360,6 +361,7 @@ SETTING_OPTIONS_BY_COMMAND = {
     "sources": {"--index-dir": "LDN_INDEX_DIR", "--model": "LDN_EMBEDDING_MODEL"},
     "eval": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL"},
     "bench": {"--corpus-dir": "LDN_CORPUS_DIR"},
+    "chat": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL", "--domain": "LDN_DOMAIN"},
 }
 
 

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from ..settings import Settings
+from ..cli_options import command_settings, setting_options
 
 
 @click.command("chat")
+@setting_options("corpus_dir", "index_dir", "top_k", "embedding_model", "domain")
 @click.option("--host", default=None, help="Address to listen on (default LDN_HOST, else 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default LDN_PORT, else 7386).")
 @click.option(
@@ -33,7 +34,7 @@ def chat_command(host: str | None, port: int | None, listen_all: bool | None) ->
     """
     from .access import AccessError, bind_address, load_users, make_auth
 
-    settings = Settings()
+    settings = command_settings()  # its options over the LDN_* environment over the defaults
     host = host or settings.host
     port = port or settings.port
     listen_all = settings.ui_listen_all if listen_all is None else listen_all

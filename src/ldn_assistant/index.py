@@ -102,10 +102,6 @@ class Index:
         snapshot = Snapshot.from_dict(json.loads(snapshot_path.read_text(encoding="utf-8")))
         return cls(settings, snapshot, VectorStore(settings, manifest["collection"]), manifest)
 
-    def dense(self, embedding: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """(passage position, similarity of its best sentence) for the nearest committed passages, best first."""
-        return self.dense_hits(embedding, n).passages
-
     def dense_hits(self, embedding: np.ndarray, n: int) -> DenseHits:
         """The nearest committed passages (best sentence each), and every sentence similarity per document."""
         # Passages have about three sentences each; fetch enough sentences to name n passages.

@@ -121,10 +121,8 @@ class HybridRetriever:
             # A passage the dense side did not return scores as the weakest one it did return.
             floor = min(found.values())
             dense_sim = np.array([found.get(int(p), floor) for p in positions], dtype=np.float32)
-            if self.context.dense_weight:
-                dense_side = dense_sim + self.context.dense_weight * self._document_dense(hits, positions, floor)
-            else:
-                dense_side = dense_sim
+            weight = self.context.dense_weight
+            dense_side = dense_sim + weight * self._document_dense(hits, positions, floor) if weight else dense_sim
         bm25 = lexical[positions] if lexical is not None else np.zeros(len(positions), dtype=np.float32)
         lexical_ranked = lexical_side[positions] if lexical_side is not None else bm25
         if self.fusion == "rrf":

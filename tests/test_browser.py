@@ -376,6 +376,9 @@ def test_an_empty_question_gets_a_short_message(served):
         page.wait_for_function("(m) => document.querySelector('#ldn-status').innerText.includes(m)", arg=EMPTY_QUESTION)
         page.fill("#ldn-question textarea", "   ")
         page.press("#ldn-question textarea", "Enter")
+        # The status already shows the message, so wait for this submission's own reply, which empties
+        # the box: otherwise it can land after the next question is typed and wipe it (CI saw that).
+        page.wait_for_function("document.querySelector('#ldn-question textarea').value === ''")
         page.wait_for_function("(m) => document.querySelector('#ldn-status').innerText.includes(m)", arg=EMPTY_QUESTION)
         assert page.locator("#ldn-chat .bot-row").count() == 0
         # A real question clears the message.

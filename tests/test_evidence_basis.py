@@ -80,6 +80,16 @@ def test_one_source_is_never_in_conflict_with_itself():
     assert ConflictFinder().find("When was it started?", quotes) == ()
 
 
+def test_a_passage_read_before_is_pointed_at_by_its_rank_and_source_in_each_answer():
+    """Values are read once per passage text; each answer's notes still name that answer's quotes."""
+    finder = ConflictFinder()
+    first = finder.find("When was the drug first marketed?", [quote(1, "First marketed in 1971.", "a"), quote(2, "First marketed in 1975.", "b")])
+    again = finder.find("When was the drug first marketed?", [quote(1, "First marketed in 1975.", "c"), quote(3, "First marketed in 1971.", "d")])
+    assert first[0].note == "Sources differ on the year: [1] 1971; [2] 1975."
+    assert again[0].note == "Sources differ on the year: [1] 1975; [3] 1971."
+    assert [m.source_id for m in finder.mentions(quote(5, "First marketed in 1971.", "e"))] == ["e"]
+
+
 def test_topic_words_do_not_tie_values_together():
     """A word the corpus is about (here 'drug') says nothing about which thing a year dates."""
     quotes = [quote(1, "The drug was approved in 1984.", "a"), quote(2, "The drug was synthesized in 1963.", "b")]

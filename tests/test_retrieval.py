@@ -184,6 +184,18 @@ def test_document_context_comes_from_the_setting_then_the_profile_then_the_engin
     assert (chosen.dense_weight, chosen.lexical_weight) == (1.0, 0.0)
 
 
+def test_the_bm25_weight_comes_from_the_setting_then_the_profile_then_the_engine(make_settings):
+    from ldn_assistant.assistant import Assistant
+    from ldn_assistant.domains import load_profile
+    from ldn_assistant.retrieval import LEXICAL_WEIGHT
+
+    ldn = load_profile("ldn").retrieval.lexical_weight
+    assert ldn is not None and ldn != LEXICAL_WEIGHT  # else this test could not tell the two apart
+    assert Assistant(make_settings(domain="none"))._lexical_weight() == LEXICAL_WEIGHT
+    assert Assistant(make_settings(domain="ldn"))._lexical_weight() == ldn
+    assert Assistant(make_settings(domain="ldn", lexical_weight=0.5))._lexical_weight() == 0.5
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [("document_weight = 1.0", r"unknown \[retrieval\] setting"), ("document_dense_weight = -1", "at least 0")],

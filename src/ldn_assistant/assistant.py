@@ -18,7 +18,7 @@ from .domains import DomainProfile, load_profile
 from .embeddings import Embedder, make_embedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
-from .retrieval import DocumentContext, HybridRetriever
+from .retrieval import LEXICAL_WEIGHT, DocumentContext, HybridRetriever
 from .safety import QuestionError, asks_to_steer, clean_question
 from .scope import ScopeModel
 from .settings import Settings
@@ -82,23 +82,23 @@ class Assistant:
                 self.embedder,
                 self.profile,
                 candidates=self.settings.candidates,
-                lexical_weight=self.settings.lexical_weight,
+                lexical_weight=self._lexical_weight(),
                 fusion=self.settings.fusion,
                 rrf_k=self.settings.rrf_k,
                 document_context=self._document_context(),
             )
         return self._retriever
 
+    def _lexical_weight(self) -> float:
+        """BM25's weight in the fused score: the user's setting, else the profile's, else the engine's."""
+        return _first_set(self.settings.lexical_weight, self.profile.retrieval.lexical_weight, LEXICAL_WEIGHT)
+
     def _document_context(self) -> DocumentContext:
         """The user's setting, else the profile's default for its kind of collection, else the engine's."""
         engine, profile = DocumentContext(), self.profile.retrieval
-
-        def pick(setting: float | None, from_profile: float | None, default: float) -> float:
-            return setting if setting is not None else from_profile if from_profile is not None else default
-
         return DocumentContext(
-            pick(self.settings.document_dense_weight, profile.document_dense_weight, engine.dense_weight),
-            pick(self.settings.document_lexical_weight, profile.document_lexical_weight, engine.lexical_weight),
+            _first_set(self.settings.document_dense_weight, profile.document_dense_weight, engine.dense_weight),
+            _first_set(self.settings.document_lexical_weight, profile.document_lexical_weight, engine.lexical_weight),
         )
 
     @property
@@ -209,11 +209,11 @@ class Assistant:
 
     def _answer(self, question: str) -> Answer:
         # Patterns first, with no model and no index: an emergency is recognised even if those fail.
-        signal = self.detector.detect(question)
-        query_vector = None
-        if not signal.emergency and self.detector.needs_embedding:
+        screen = self.detector.screen(question)
+        query_vector = triage_vectors = None
+        if not screen.decided and self.detector.needs_embedding:
             query_vector, triage_vectors = self._embed_for_triage(question)
-            signal = self.detector.detect(question, triage_vectors)
+        signal = self.detector.finish(screen, triage_vectors)
         if signal.emergency:
             return self.compose.emergency(question)
         if asks_to_steer(question):
@@ -252,3 +252,8 @@ class Assistant:
         except KeyError:
             known = ", ".join(sorted(self.index.snapshot.sources)) or "none"
             raise KeyError(f"no source {source_id!r}; known sources: {known}") from None
+
+
+def _first_set(setting: float | None, from_profile: float | None, engine_default: float) -> float:
+    """A retrieval weight: the user's setting, else the profile's default for its collections, else the engine's."""
+    return setting if setting is not None else from_profile if from_profile is not None else engine_default

@@ -63,6 +63,11 @@ _DECADE = re.compile(r"\b(?:(?:early|mid|late)[- ])?(?P<y>(?:1[89]|20)\d0)['’]
 _YEAR = re.compile(r"\b(?P<y>(?:1[89]|20)\d\d)\b(?!\s*(?:%|percent|mg|mcg|g\b|milligram|patients|people|participants|women|men|subjects))")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
+_READ_CACHE = 20_000  # passages whose values are kept (a few hundred bytes each); cleared when full
+
+# A value as a passage's text states it: kind, low, high, is_point, text, start, end, context words.
+_Value = tuple[str, float, float, bool, str, int, int, frozenset[str]]
+
 _LABELS = {"year": "year", "mass": "dose", "percent": "percentage", "money": "price or cost"}
 
 
@@ -149,6 +154,9 @@ class ConflictFinder:
 
     def __init__(self, topic_words: Iterable[str] = ()) -> None:
         self.topic = frozenset(topic_words)
+        # What a passage's text states depends on the text alone, and an index's passages recur from one
+        # answer to the next: reading them once keeps conflict finding off the warm answer's time.
+        self._read: dict[str, tuple[_Value, ...]] = {}
 
     @classmethod
     def from_lexical(cls, lexical: BM25Index) -> ConflictFinder:
@@ -163,11 +171,17 @@ class ConflictFinder:
 
     def mentions(self, passage: CitedPassage) -> list[Mention]:
         """Every value stated in a quote, with the words of its sentence nearest to it."""
-        text = passage.text
+        values = self._read.get(passage.text)
+        if values is None:
+            if len(self._read) >= _READ_CACHE:
+                self._read.clear()
+            values = self._read[passage.text] = tuple(self._values(passage.text))
+        return [Mention(passage.rank, passage.source_id, *value) for value in values]
+
+    def _values(self, text: str) -> Iterable[_Value]:
         found = list(_amounts(text))
         found += list(_dates(text, [(s, e) for *_, s, e in found]))
         found.sort(key=lambda f: f[4])
-        out = []
         for sent_start, sent_end in _sentences(text):
             inside = [f for f in found if sent_start <= f[4] < sent_end]
             for i, (kind, low, high, point, start, end) in enumerate(inside):
@@ -177,8 +191,7 @@ class ConflictFinder:
                 before = words(text[left:start])[-_WINDOW:]
                 after = words(text[end:right])[:_WINDOW]
                 context = frozenset(self._content(" ".join(before + after)))
-                out.append(Mention(passage.rank, passage.source_id, kind, low, high, point, text[start:end], start, end, context))
-        return out
+                yield kind, low, high, point, text[start:end], start, end, context
 
     def _same_thing(self, a: Mention, b: Mention, asked: set[str]) -> bool:
         # The question says which thing is asked about: both values must stand by a word of it. Two

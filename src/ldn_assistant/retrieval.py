@@ -34,9 +34,14 @@ class DocumentContext:
     the held-out measures (docs/eval.md). Zero weights turn the context off.
     """
 
-    dense_weight: float = 2.0
+    dense_weight: float = 3.0
     lexical_weight: float = 1.5
     depth: int = 2
+
+
+# The BM25 side's weight against the dense side in the fused score, chosen with DocumentContext's
+# weights on the SciFact train claims (evals/tools/tune_scifact.py: best of its grid, 2.0 / 3.0 / 1.5).
+LEXICAL_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class HybridRetriever:
         profile: DomainProfile,
         candidates: int = 40,
         dense_weight: float = 1.0,
-        lexical_weight: float = 1.0,
+        lexical_weight: float = LEXICAL_WEIGHT,
         fusion: str = "score",
         rrf_k: int = 60,
         document_context: DocumentContext | None = None,

@@ -52,6 +52,15 @@ class EmergencySignal:
 NO_SIGNAL = EmergencySignal(False, False)
 
 
+@dataclass(frozen=True)
+class PatternScreen:
+    """What the pattern layer made of a message: `decided` when no similarity can change the verdict
+    (an unmistakable emergency, or no triage in this profile)."""
+
+    signal: EmergencySignal
+    decided: bool
+
+
 def sentences(text: str) -> list[str]:
     """The message's sentences (or lines) long enough to mean something."""
     return [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) >= _MIN_SENTENCE_CHARS]
@@ -209,17 +218,24 @@ class EmergencyDetector:
 
     def detect(self, text: str, vectors: np.ndarray | Sequence[np.ndarray] | None = None) -> EmergencySignal:
         """Judge one message. `vectors`: the embedding of the message, then of each of windows_to_embed(text)."""
+        return self.finish(self.screen(text), vectors)
+
+    def screen(self, text: str) -> PatternScreen:
+        """Layer 1 alone, needing no model: ask() runs it before embedding, then finish() with the vectors."""
         if self.patterns is None:
-            return NO_SIGNAL
+            return PatternScreen(NO_SIGNAL, decided=True)
         category, framed = self.patterns.match(text)
         if category:
-            return EmergencySignal(True, False, category, "pattern")
+            return PatternScreen(EmergencySignal(True, False, category, "pattern"), decided=True)
         if self.patterns.urgent_danger(text):
-            return EmergencySignal(True, False, None, "urgency")
-        near = framed or self.patterns.near_risk(text)
-        if self.semantic is None or vectors is None:
-            return EmergencySignal(False, near)
+            return PatternScreen(EmergencySignal(True, False, None, "urgency"), decided=True)
+        return PatternScreen(EmergencySignal(False, framed or self.patterns.near_risk(text)), decided=False)
+
+    def finish(self, screen: PatternScreen, vectors: np.ndarray | Sequence[np.ndarray] | None) -> EmergencySignal:
+        """The verdict: the screen's when it decided or there is nothing to compare; else layer 2's."""
+        if screen.decided or self.semantic is None or vectors is None:
+            return screen.signal
         signal = self.semantic.judge(np.atleast_2d(np.asarray(vectors)))
         if signal.emergency:
             return signal
-        return EmergencySignal(False, near or signal.crisis_note, None, "", signal.score)
+        return EmergencySignal(False, screen.signal.crisis_note or signal.crisis_note, None, "", signal.score)

@@ -85,6 +85,7 @@ class RetrievalDefaults:
     """Engine settings a profile may set for its kind of collection; None leaves the engine's own default.
     An LDN_* setting given by the user wins over both."""
 
+    lexical_weight: float | None = None
     document_dense_weight: float | None = None
     document_lexical_weight: float | None = None
 

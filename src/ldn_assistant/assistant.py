@@ -125,6 +125,8 @@ class Assistant:
         try:
             corpus = self.index.basis.describe()
         except Exception:  # an emergency or an error is still answered, with the disclaimers, if the index fails
+            # Logged, so a bug here is seen rather than hidden behind the fallback text (no question is involved).
+            log.warning("evidence status: the index's corpus basis could not be read", exc_info=True)
             corpus = UNKNOWN_CORPUS
         return self.profile.evidence_status(corpus)
 

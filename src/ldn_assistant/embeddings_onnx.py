@@ -11,7 +11,6 @@ export and in the tests), so it shares indexes with the torch backend; the int8 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -66,14 +65,17 @@ def _writable(path: Path) -> bool:
 
 @contextlib.contextmanager
 def export_lock(cache_dir: Path) -> Iterator[None]:
-    """One export at a time per cache folder; others wait, then find the export done."""
+    """One export at a time per cache folder; others wait, then find the export done.
+
+    filelock, as for the ingest lock (manifest.ingest_lock): an OS lock on POSIX and on Windows, so this
+    module imports everywhere, and the OS drops it if the exporting process dies."""
+    from filelock import FileLock
+
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # No soft (marker-file) fallback: a marker outlives a killed exporter and would block every later one.
+    # The lock file is kept on release: unlinking a file another process may be opening invites races.
+    with FileLock(cache_dir / LOCK_FILE, fallback_to_soft=False, preserve_lock_file=True):
+        yield
 
 
 def ensure_exported(cache_dir: Path) -> Path:

@@ -129,6 +129,11 @@ class OnnxEmbedder:
         self._sessions: dict[int, Any] = {}  # intra-op threads -> session
         self._lock = threading.Lock()
 
+    # Rows per ONNX Runtime run, whatever batch the caller asks for: one run's activations (the 1,536-wide
+    # feed-forward layer) then stay in cache. Measured on the bench corpus's 2,816 sentences, single
+    # session per core: 32 rows took 9% less CPU than 64, 128 rows 20% more; 16 was no better than 32.
+    RUN_ROWS = 32
+
     @classmethod
     def from_file(cls, path: Path, model_dir: Path) -> OnnxEmbedder:
         """An embedder over a given ONNX file (the export's own check uses it before publishing)."""
@@ -219,7 +224,8 @@ class OnnxEmbedder:
         encodings = self._tokenize(list(texts))
         # Batches of like token count pad least; the vectors go back in the caller's order.
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        chunks = [order[i : i + max(batch_size, 1)] for i in range(0, len(order), max(batch_size, 1))]
+        rows = max(min(batch_size, self.RUN_ROWS), 1)
+        chunks = [order[i : i + rows] for i in range(0, len(order), rows)]
         workers = _threads() or os.cpu_count() or 1
         out = np.empty((len(encodings), self.dimension), dtype=np.float32)
         if len(chunks) < 2 or workers < 2:

@@ -35,11 +35,11 @@ def test_the_probe_does_see_a_heavy_import():
 
 
 def test_manifest_and_index_import_where_fcntl_does_not_exist():
-    """As on Windows: the ingest lock comes from filelock, so no module needs fcntl to import."""
+    """As on Windows: the ingest lock and the ONNX export lock come from filelock, so no module needs fcntl to import."""
     code = (
         "import json, sys\n"
         "sys.modules['fcntl'] = None  # importing it now raises ImportError, as on an OS without it\n"
-        "import ldn_assistant.manifest, ldn_assistant.index\n"
+        "import ldn_assistant.manifest, ldn_assistant.index, ldn_assistant.embeddings_onnx, ldn_assistant.onnx_export\n"
         "print(json.dumps(['fcntl'] if 'fcntl' in sys.modules and sys.modules['fcntl'] is not None else []))\n"
     )
     assert run(code) == []

@@ -147,6 +147,25 @@ def test_batching_and_order_do_not_change_the_vectors(onnx_embedder):
 
 
 @pytest.mark.slow
+def test_chunks_stream_the_vectors_embed_documents_gives(onnx_embedder):
+    """Ingest hands the ONNX embedder its texts chunk by chunk, and the next chunk encodes while one is stored:
+    each chunk still gets the vectors embed_documents gives, in the caller's order, whatever its size."""
+    import threading
+
+    texts = corpus_sentences()[:150]
+    chunks = [texts[:70], texts[70:71], [], texts[71:]]
+    got = list(onnx_embedder.embed_chunks(chunks, batch_size=16))
+    assert [len(g) for g in got] == [len(c) for c in chunks]
+    whole = onnx_embedder.embed_documents(texts, batch_size=64)
+    assert np.min(np.sum(np.concatenate(got) * whole, axis=1)) >= 0.99999
+    # A caller that stops after the first chunk (a store write failed) leaves no encoder thread behind.
+    stream = onnx_embedder.embed_chunks(chunks, batch_size=16)
+    assert len(next(stream)) == 70
+    stream.close()
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("ldn-embed")]
+
+
+@pytest.mark.slow
 def test_int8_is_close_to_torch_but_not_the_same_vectors(torch_embedder, int8_embedder):
     """int8 is reported with its eval quality (docs/bench.md), not held to 0.9999: that is why it gets an index of its own."""
     texts = corpus_sentences()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -55,6 +55,16 @@ def make_embedder(settings: Settings) -> Embedder:
     # In the venv; where that cannot be written, beside the index.
     cache = default_cache_dir(fallback=Path(settings.index_dir) / ".onnx")
     return OnnxEmbedder(settings.embedding_model, quantized=backend == "onnx-int8", cache_dir=cache)
+
+
+def embed_chunks(embedder: Embedder, chunks: Sequence[Sequence[str]], batch_size: int = 64) -> Iterator[np.ndarray]:
+    """The vectors of each chunk of texts, chunk by chunk: through the embedder's own embed_chunks when it has
+    one (the ONNX backend, which encodes the next chunk while the caller stores this one), else one
+    embed_documents call per chunk."""
+    own = getattr(embedder, "embed_chunks", None)
+    if own is not None:
+        return own(chunks, batch_size=batch_size)
+    return (embedder.embed_documents(texts, batch_size=batch_size) for texts in chunks)
 
 
 def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:

@@ -11,7 +11,6 @@ export and in the tests), so it shares indexes with the torch backend; the int8 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -19,7 +18,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,14 +65,17 @@ def _writable(path: Path) -> bool:
 
 @contextlib.contextmanager
 def export_lock(cache_dir: Path) -> Iterator[None]:
-    """One export at a time per cache folder; others wait, then find the export done."""
+    """One export at a time per cache folder; others wait, then find the export done.
+
+    filelock, as for the ingest lock (manifest.ingest_lock): an OS lock on POSIX and on Windows, so this
+    module imports everywhere, and the OS drops it if the exporting process dies."""
+    from filelock import FileLock
+
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # No soft (marker-file) fallback: a marker outlives a killed exporter and would block every later one.
+    # The lock file is kept on release: unlinking a file another process may be opening invites races.
+    with FileLock(cache_dir / LOCK_FILE, fallback_to_soft=False, preserve_lock_file=True):
+        yield
 
 
 def ensure_exported(cache_dir: Path) -> Path:
@@ -126,6 +128,11 @@ class OnnxEmbedder:
         self._pad_id = 0
         self._sessions: dict[int, Any] = {}  # intra-op threads -> session
         self._lock = threading.Lock()
+
+    # Rows per ONNX Runtime run, whatever batch the caller asks for: one run's activations (the 1,536-wide
+    # feed-forward layer) then stay in cache. Measured on the bench corpus's 2,816 sentences, single
+    # session per core: 32 rows took 9% less CPU than 64, 128 rows 20% more; 16 was no better than 32.
+    RUN_ROWS = 32
 
     @classmethod
     def from_file(cls, path: Path, model_dir: Path) -> OnnxEmbedder:
@@ -212,25 +219,61 @@ class OnnxEmbedder:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
 
     def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        stream = self.embed_chunks([texts], batch_size=batch_size)
+        try:
+            return next(stream)
+        finally:
+            stream.close()
+
+    def embed_chunks(self, chunks: Iterable[Sequence[str]], batch_size: int = 64) -> Generator[np.ndarray, None, None]:
+        """The vectors of each chunk of texts, chunk by chunk, each in the caller's order.
+
+        Batches run one per core on a single-threaded session. The next chunk's batches are queued before
+        this chunk's vectors are handed back, so the cores go on encoding while the caller stores them, and
+        no core waits for another at a chunk's end (measured: those waits and the store writes were 1.1 s of
+        a 12 s ingest of 1,000 passages). At most two chunks are in flight."""
+        from collections import deque
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        rows = max(min(batch_size, self.RUN_ROWS), 1)
+        workers = _threads() or os.cpu_count() or 1
+        pool: ThreadPoolExecutor | None = None
+        queued: deque[tuple[int, list[tuple[list[int], Future]]]] = deque()
+        try:
+            for texts in chunks:
+                encodings = self._tokenize(list(texts))
+                batches = self._batches(encodings, rows)
+                if workers < 2 or (len(batches) < 2 and not queued):
+                    # One batch (a question with its context windows): every core on its operators instead.
+                    yield self._collect(len(encodings), [(batch, self._run([encodings[i] for i in batch], self._session(_threads()))) for batch in batches])
+                    continue
+                pool = pool or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldn-embed")
+                session = self._session(1)
+                queued.append((len(encodings), [(batch, pool.submit(self._run, [encodings[i] for i in batch], session)) for batch in batches]))
+                if len(queued) > 1:
+                    yield self._collect(*queued.popleft())
+            while queued:
+                yield self._collect(*queued.popleft())
+        finally:
+            if pool is not None:
+                # A caller that stops early (an error while storing) leaves no encoding running behind it.
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _batches(encodings: list, rows: int) -> list[list[int]]:
+        """Positions in batches of like token count, which pad least."""
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        return [order[i : i + rows] for i in range(0, len(order), rows)]
+
+    def _collect(self, count: int, done: list[tuple[list[int], Any]]) -> np.ndarray:
+        """One chunk's vectors back in order, from its batches' vectors (or futures of them)."""
+        from concurrent.futures import Future
+
         import numpy as np
 
-        encodings = self._tokenize(list(texts))
-        # Batches of like token count pad least; the vectors go back in the caller's order.
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        chunks = [order[i : i + max(batch_size, 1)] for i in range(0, len(order), max(batch_size, 1))]
-        workers = _threads() or os.cpu_count() or 1
-        out = np.empty((len(encodings), self.dimension), dtype=np.float32)
-        if len(chunks) < 2 or workers < 2:
-            for chunk in chunks:
-                out[chunk] = self._run([encodings[i] for i in chunk], self._session(_threads()))
-            return out
-        from concurrent.futures import ThreadPoolExecutor
-
-        session = self._session(1)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldn-embed") as pool:
-            batches = pool.map(lambda chunk: self._run([encodings[i] for i in chunk], session), chunks)
-            for chunk, vectors in zip(chunks, batches, strict=True):
-                out[chunk] = vectors
+        out = np.empty((count, self.dimension), dtype=np.float32)
+        for batch, vectors in done:
+            out[batch] = vectors.result() if isinstance(vectors, Future) else vectors
         return out
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -146,6 +146,39 @@ def test_batching_and_order_do_not_change_the_vectors(onnx_embedder):
     assert onnx_embedder.embed_documents([]).shape == (0, whole.shape[1])
 
 
+def test_cheapest_runs_cut_only_where_padding_costs_more_than_a_run():
+    from ldn_assistant.embeddings_onnx import cheapest_runs
+
+    assert cheapest_runs([], 18) == []
+    assert cheapest_runs([12], 18) == [[0]]
+    assert cheapest_runs([17, 25], 18) == [[0, 1]]  # 8 padded tokens are cheaper than a second run
+    assert cheapest_runs([10, 11, 12, 60], 18) == [[0, 1, 2], [3]]  # 144 padded tokens are not
+    runs = cheapest_runs([3, 5, 8, 9, 30, 31, 80, 200], 18)
+    assert [i for run in runs for i in run] == list(range(8))  # every text once, in order
+
+
+@pytest.mark.slow
+def test_a_message_and_its_sentences_get_the_vectors_of_one_padded_batch(onnx_embedder):
+    """What triage embeds for a long message (the message, then its sentences) now runs in several batches cut by
+    length: each vector is the one the single batch padded to the message's width gave."""
+    from ldn_assistant.embeddings_onnx import cheapest_runs
+    from ldn_assistant.triage import windows_to_embed
+
+    story = (
+        "I started LDN three weeks ago at 1.5 mg and slowly went up to 4.5 mg as my doctor suggested. "
+        "The first nights I had vivid dreams but they settled. Yesterday my GP gave me tramadol for a bad back. "
+        "Now I am shaking and sweating. Is this withdrawal?"
+    )
+    texts = [story, *windows_to_embed(story, 4)]
+    encodings = onnx_embedder._tokenize(texts)
+    assert len(cheapest_runs(sorted(len(e.ids) for e in encodings), onnx_embedder.RUN_COST_TOKENS)) > 1  # really cut
+    one_batch = onnx_embedder._run(encodings, onnx_embedder._session(0))
+    got = onnx_embedder.embed_documents(texts)
+    assert got.shape == one_batch.shape
+    assert np.abs(got - one_batch).max() <= 1e-5
+    assert np.abs(got[0] - onnx_embedder.embed_query(story)).max() <= 1e-5
+
+
 @pytest.mark.slow
 def test_chunks_stream_the_vectors_embed_documents_gives(onnx_embedder):
     """Ingest hands the ONNX embedder its texts chunk by chunk, and the next chunk encodes while one is stored:

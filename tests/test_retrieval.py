@@ -210,3 +210,26 @@ def test_a_bad_retrieval_table_in_a_profile_is_refused(tmp_path, entry, message)
     path.write_text(f"{bare}\n[retrieval]\n{entry}\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=message):
         load_profile_file(path)
+
+
+def test_bm25_scores_are_scipys_column_sums_bit_for_bit():
+    """BM25Index.scores adds each query term's postings itself; the sums must be those of the sliced sparse matrix."""
+    import random
+
+    from conftest import CORPUS
+
+    from ldn_assistant.lexical import BM25Index
+    from ldn_assistant.text import terms
+
+    texts = [t.read_text(encoding="utf-8") for t in sorted(CORPUS.glob("*.txt"))]
+    passages = [p for text in texts for p in text.split("\n\n") if p.strip()]
+    index = BM25Index(passages)
+    vocabulary = sorted(index.surface_words)
+    rng = random.Random(7)
+    for _ in range(300):
+        query = " ".join(rng.sample(vocabulary, rng.randint(1, 12)))
+        ids = sorted({index.vocabulary[t] for t in terms(query) if t in index.vocabulary})
+        expected = np.asarray(index.matrix[:, ids].sum(axis=1)).ravel()
+        got = index.scores(query)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected), query
+    assert not index.scores("zzzz qqqq").any()

@@ -133,6 +133,10 @@ class OnnxEmbedder:
     # feed-forward layer) then stay in cache. Measured on the bench corpus's 2,816 sentences, single
     # session per core: 32 rows took 9% less CPU than 64, 128 rows 20% more; 16 was no better than 32.
     RUN_ROWS = 32
+    # What one more ONNX Runtime run costs, in padded tokens (rows x width) of a run: every run streams all the
+    # model's weights, whatever its size. Measured on the two-thread session (2-core EPYC, idle): 1.9 ms a run plus
+    # 0.105 ms a token. A short sentence padded to a long message's width can cost more than a run of its own.
+    RUN_COST_TOKENS = 18
 
     @classmethod
     def from_file(cls, path: Path, model_dir: Path) -> OnnxEmbedder:
@@ -245,7 +249,7 @@ class OnnxEmbedder:
                 batches = self._batches(encodings, rows)
                 if workers < 2 or (len(batches) < 2 and not queued):
                     # One batch (a question with its context windows): every core on its operators instead.
-                    yield self._collect(len(encodings), [(batch, self._run([encodings[i] for i in batch], self._session(_threads()))) for batch in batches])
+                    yield self._collect(len(encodings), self._run_in_turn(encodings, batches))
                     continue
                 pool = pool or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldn-embed")
                 session = self._session(1)
@@ -265,6 +269,16 @@ class OnnxEmbedder:
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         return [order[i : i + rows] for i in range(0, len(order), rows)]
 
+    def _run_in_turn(self, encodings: list, batches: list[list[int]]) -> list[tuple[list[int], np.ndarray]]:
+        """Each batch's vectors from the session that uses every core, the batch cut into the runs that cost least."""
+        session = self._session(_threads())
+        done: list[tuple[list[int], np.ndarray]] = []
+        for batch in batches:
+            for run in cheapest_runs([len(encodings[i].ids) for i in batch], self.RUN_COST_TOKENS):
+                positions = [batch[k] for k in run]
+                done.append((positions, self._run([encodings[i] for i in positions], session)))
+        return done
+
     def _collect(self, count: int, done: list[tuple[list[int], Any]]) -> np.ndarray:
         """One chunk's vectors back in order, from its batches' vectors (or futures of them)."""
         from concurrent.futures import Future
@@ -283,3 +297,21 @@ class OnnxEmbedder:
     def dimension(self) -> int:
         session = next(iter(self._sessions.values()), None) or self._session(_threads())
         return int(session.get_outputs()[0].shape[-1])
+
+
+def cheapest_runs(lengths: Sequence[int], run_cost: int) -> list[list[int]]:
+    """Cut texts of ascending token `lengths` into consecutive runs, each padded to its longest text, so that the
+    padded tokens plus `run_cost` per run are fewest. Triage embeds a long message with its sentences, each far
+    shorter than the message: in one batch each is padded to the message's width (with RUN_COST_TOKENS, cutting
+    saves 18% of the padded tokens of the triage dev messages that have sentences to read, 5% of the core suite's).
+    Which run a text lands in does not change its vector, only the work done for it."""
+    n = len(lengths)
+    cost = [0] * (n + 1)  # cost[j]: the cheapest way to run the first j texts
+    start = [0] * (n + 1)  # start[j]: where the last of those runs begins
+    for j in range(1, n + 1):
+        cost[j], start[j] = min((cost[i] + run_cost + (j - i) * lengths[j - 1], i) for i in range(j))
+    runs: list[list[int]] = []
+    while n:
+        runs.insert(0, list(range(start[n], n)))
+        n = start[n]
+    return runs

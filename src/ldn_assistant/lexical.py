@@ -52,4 +52,11 @@ class BM25Index:
         ids = sorted({self.vocabulary[t] for t in terms(query) if t in self.vocabulary})
         if not ids or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.matrix[:, ids].sum(axis=1)).ravel()
+        # Each term's postings added in turn, as scipy's column sum adds them (same float32 sums, bit for bit),
+        # without building a sliced matrix: a query has a handful of terms, and this runs twice per question.
+        matrix = self.matrix
+        total = np.zeros(self.size, dtype=np.float32)
+        for column in ids:
+            postings = slice(matrix.indptr[column], matrix.indptr[column + 1])
+            total[matrix.indices[postings]] += matrix.data[postings]
+        return total

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from ldn_assistant import safety
+from ldn_assistant import safety, triage
 from ldn_assistant.domains import EMERGENCY_CATEGORIES, ProfileError, load_profile
 from ldn_assistant.domains.profile import load_profile_file
 from ldn_assistant.evaluation.triage_eval import LAYERED, REGEX_BASELINE, load_triage_suite, run_triage
-from ldn_assistant.triage import EmergencyDetector
+from ldn_assistant.triage import EmergencyDetector, SemanticLayer, train_logistic
 
 TRIAGE = Path(__file__).resolve().parents[1] / "evals" / "triage"
 PROFILE = load_profile("ldn")
@@ -172,6 +172,40 @@ def test_triage_adds_no_encoder_call_to_a_one_sentence_question(assistant):
     answer = spied.ask("What dose of LDN is usual for fibromyalgia?")
     assert answer.status == "answered"
     assert counting.calls == 1
+
+
+class CachingEmbedder(CountingEmbedder):
+    """The real embedder with its fixed-text cache in a folder of the test's own."""
+
+    def __init__(self, inner, folder):
+        super().__init__(inner)
+        self.backend, self.vector_cache = getattr(inner, "backend", None), folder
+
+
+@pytest.mark.slow
+def test_the_trained_classifier_is_kept_on_disk_and_equals_a_fresh_training(assistant, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import numpy as np
+
+    semantic = replace(
+        assistant.detector.semantic.semantic,
+        emergency={"seizure": ("he is fitting and will not stop shaking",)},
+        contrast={"risk": ("Can LDN cause seizures?",)},
+    )
+    monkeypatch.setattr(triage, "_TRAINED", {})
+    layer = SemanticLayer(semantic, CachingEmbedder(assistant.embedder, tmp_path))
+    texts = ["he is fitting and will not stop shaking", "Can LDN cause seizures?"]
+    _, weights, bias = layer._trained()
+    vectors = np.asarray(assistant.embedder.embed_documents(texts), dtype=np.float64)
+    fresh_weights, fresh_bias = train_logistic(vectors, np.array([1.0, 0.0]), semantic.l2)
+    assert np.allclose(weights, fresh_weights, atol=1e-6) and abs(bias - fresh_bias) < 1e-6
+    [kept] = [p for p in tmp_path.glob("*.npy") if np.load(p).shape == (vectors.shape[1] + 1,)]
+    # A new process (an empty in-memory table) reads the file instead of training: it gets what the file holds.
+    np.save(kept, np.zeros(vectors.shape[1] + 1))
+    monkeypatch.setattr(triage, "_TRAINED", {})
+    again = SemanticLayer(semantic, CachingEmbedder(assistant.embedder, tmp_path))
+    assert not again.logits(vectors).any()
 
 
 @pytest.mark.slow

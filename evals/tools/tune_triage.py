@@ -59,7 +59,7 @@ def main() -> None:
             print(f"risk_threshold = {risk_threshold:.2f}: crisis note on {note[risk].mean():.3f} of risk, {note[routine].mean():.3f} of routine")
             break
     if args.show:
-        for case, hit, value in zip(cases, flagged, logit_a):
+        for case, hit, value in zip(cases, flagged, logit_a, strict=True):
             if hit != (case.expected == "emergency"):
                 print(("MISS " if not hit else "FALSE") + f" {case.id} {case.category} {value:+.2f}: {case.text[:160]}")
 

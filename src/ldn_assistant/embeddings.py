@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -73,31 +73,45 @@ def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = 
     Embedded once and kept on disk in `folder`, by default beside the embedder's model export (`vector_cache`),
     keyed by the backend, the model and the texts: a fresh `ldn-assistant ask` then loads them instead of
     embedding a thousand texts before its first answer. Without a folder they are embedded every time."""
+    import numpy as np
+
+    ident = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}
+    return cached_array(
+        folder or getattr(embedder, "vector_cache", None),
+        ident,
+        lambda: np.asarray(embedder.embed_documents(texts), dtype=np.float32),
+        rows=len(texts),
+    )
+
+
+def cached_array(folder: Path | None, ident: dict[str, object], compute: Callable[[], np.ndarray], rows: int | None = None) -> np.ndarray:
+    """`compute()`, kept on disk in `folder` under a hash of `ident` (everything the result depends on).
+
+    A missing, unreadable or wrong-sized file is computed again; a read-only folder only costs the next
+    process the same work. Without a folder nothing is kept."""
     import hashlib
     import json
 
     import numpy as np
 
-    folder = folder or getattr(embedder, "vector_cache", None)
     if folder is None:
-        return embedder.embed_documents(texts)
-    ident = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}
+        return compute()
     path = Path(folder) / f"{hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:24]}.npy"
     try:
-        vectors = np.load(path)
-        if vectors.shape[0] == len(texts):
-            return vectors
+        kept = np.load(path)
+        if rows is None or kept.shape[0] == rows:
+            return kept
     except (OSError, ValueError):
         pass
-    vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    value = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, vectors)
+        np.save(tmp, value)
         os.replace(tmp, path)
-    except OSError:  # a read-only cache only costs the next process the same embedding
+    except OSError:
         pass
-    return vectors
+    return value
 
 
 def resolve_model_path(name: str) -> str:

@@ -13,7 +13,7 @@ from ldn_assistant.index import Index
 
 pytestmark = pytest.mark.slow
 
-ANSWER_KEYS = {"question", "status", "notice", "crisis_note", "passages", "disclaimers", "evidence_status", "conflicts", "markdown"}
+ANSWER_KEYS = {"question", "status", "notice", "crisis_note", "passages", "disclaimers", "evidence_status", "conflicts", "opioid_warning_first", "markdown"}
 CONFLICT_VALUE_TYPES = {"rank": int, "text": str, "start": int, "end": int}
 PASSAGE_TYPES = {
     "rank": int,
@@ -80,6 +80,16 @@ def test_from_dict_round_trips(answers, i):
     assert again.to_dict() == data
     assert again == answers[i]
     assert Answer.from_dict(json.loads(json.dumps(data))).to_dict() == data
+
+
+def test_from_dict_keeps_the_answering_profiles_opioid_decision():
+    """A bare-engine answer never put the opioid warning first; reading it back must not apply LDN's drug list."""
+    from ldn_assistant import safety
+
+    bare = Answer(question="Does oxycodone help back pain?", status="no_evidence", notice=None, passages=(), disclaimers=safety.DISCLAIMERS)
+    assert not Answer.from_dict(bare.to_dict()).opioid_warning_first
+    older = {k: v for k, v in bare.to_dict().items() if k != "opioid_warning_first"}
+    assert Answer.from_dict(older).opioid_warning_first  # dicts from before the key: the LDN profile decided
 
 
 def test_sources_lists_the_five_documents_with_metadata(assistant):

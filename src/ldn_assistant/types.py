@@ -205,6 +205,7 @@ class Answer:
             "disclaimers": list(self.disclaimers),
             "evidence_status": self.evidence_status,
             "conflicts": [c.to_dict() for c in self.conflicts],
+            "opioid_warning_first": self.opioid_warning_first,
             "markdown": self.markdown,
         }
 
@@ -218,7 +219,9 @@ class Answer:
             notice=data.get("notice"),
             passages=tuple(CitedPassage.from_dict(p) for p in data.get("passages", [])),
             disclaimers=tuple(data["disclaimers"]),
-            opioid_warning_first=mentions_opioid(data["question"]),
+            # The profile that answered decided this; a dict written before the key existed falls
+            # back to the LDN profile's opioid names, the only profile of that time.
+            opioid_warning_first=bool(data.get("opioid_warning_first", mentions_opioid(data["question"]))),
             crisis_note=data.get("crisis_note"),
             conflicts=tuple(Conflict.from_dict(c) for c in data.get("conflicts", [])),
             evidence_status=data.get("evidence_status"),

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .bench_types import BackendRow, BenchReport, ScaleRow
 
 INGEST_TARGET = 0.85  # ingest passages/s over raw encoder passages/s, at least
-QUERY_TARGET = 1.3  # warm ask() p50 over the floor's p50, at most
+QUERY_TARGET = 1.2  # warm ask() p50 over the floor's p50, at most (issues 10 and 15)
 
 
 def write_json(report: BenchReport, path: Path) -> None:

@@ -25,9 +25,11 @@ PROFILE = load_profile("ldn")
 # (suicide 0.696: one message fewer than before, 32 of 46; unresponsive 1.0), false alarms 0.039. The bank was
 # kept on its dev result, not chosen on these figures. The targets (0.98, 1.0 on suicide, 3%) are not
 # reached yet.
+# Measured (2026-12-03 04:28, batch 5, thresholds 1.93 / 0.60 chosen on dev, where recall went 0.960 -> 0.980):
+# recall 0.889 (suicide 0.761, 35 of 46; unresponsive 1.0), false alarms 0.045 (8 of 179).
 LOCKED_RECALL_FLOOR = 0.88
-LOCKED_CATEGORY_FLOORS = {"suicide_self_harm": 0.69, "unresponsive_blue": 0.95}
-LOCKED_FALSE_ALARM_CEILING = 0.045  # measured 0.039 (2026-11-23 19:21)
+LOCKED_CATEGORY_FLOORS = {"suicide_self_harm": 0.75, "unresponsive_blue": 0.95}
+LOCKED_FALSE_ALARM_CEILING = 0.045  # measured 0.0447 (8 of 179) on 2026-12-03; 0.039 on 2026-11-23
 
 
 def _normal(text: str) -> str:

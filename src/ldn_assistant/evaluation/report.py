@@ -173,7 +173,7 @@ def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
     if "triage" in data:
         from .triage_eval import triage_markdown
 
-        out += ["## Emergency triage (evals/triage/)", "", "Thresholds were chosen on the dev half; the locked half was never tuned on.", ""]
+        out += ["## Emergency triage (evals/triage/)", "", "Thresholds were chosen on the dev half; the locked half and writer6 were never tuned on.", ""]
         out += triage_markdown(data["triage"])
     if PRODUCT in systems:
         failures = [c for c in data["cases"] if not c["got"][PRODUCT]["passed"]]

@@ -225,7 +225,7 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     type=click.Choice(SYSTEM_NAMES),
     help="Run only these systems (repeatable). Default: all four.",
 )
-@click.option("--no-triage", is_flag=True, help="Skip the emergency-triage suite in evals/triage/ (dev and locked halves).")
+@click.option("--no-triage", is_flag=True, help="Skip the emergency-triage suite in evals/triage/ (dev, locked and writer6).")
 @setting_options("corpus_dir", "index_dir", "top_k", "embedding_model")
 @quiet_option()
 @scifact_options
@@ -295,7 +295,7 @@ def eval_command(
     if not no_triage and (DEFAULT_SUITES_DIR / "triage").is_dir():
         from .triage_eval import TRIAGE_DIR, run_triage
 
-        say("running the triage suite (evals/triage/: dev and locked halves)")
+        say("running the triage suite (evals/triage/: dev, locked and writer6)")
         triage = run_triage(assistant, TRIAGE_DIR)
     written = write_report(run, report_dir, thresholds=thresholds, misses=misses, triage=triage)
     for line in summary_lines(metrics):

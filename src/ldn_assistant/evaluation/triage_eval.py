@@ -1,7 +1,9 @@
 """The triage suite: emergency recall per category and false alarms, on messages no rule was fitted to.
 
 evals/triage/ holds two halves written by different people before any tuning: dev.jsonl (thresholds,
-patterns and exemplars are chosen on it) and locked.jsonl (never tuned on; the figures reported).
+patterns and exemplars are chosen on it) and locked.jsonl (never tuned on; the figures reported), and a
+third held-out set, writer6.jsonl: a sixth writer's messages, written as exemplars without sight of any
+file of the project, that lost to the bank without them on dev and so never trained anything.
 Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "category"}.
 """
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from ..assistant import Assistant
 
 TRIAGE_DIR = Path("evals/triage")
+HALVES = ("dev", "locked", "writer6")  # the first is tuned on; the others are held out
 EXPECTED = ("emergency", "risk", "routine")
 ROUTINE_CATEGORIES = ("everyday", "mild_symptom", "off_topic")
 LAYERED, PATTERNS_ONLY, REGEX_BASELINE = "layered", "patterns-only", "regex-baseline"
@@ -137,7 +140,7 @@ class TriageReport:
         }
 
 
-def run_triage(assistant: Assistant, folder: Path = TRIAGE_DIR, halves: tuple[str, ...] = ("dev", "locked")) -> TriageReport:
+def run_triage(assistant: Assistant, folder: Path = TRIAGE_DIR, halves: tuple[str, ...] = HALVES) -> TriageReport:
     systems = triage_systems(assistant)
     results: dict[str, dict[str, TriageMetrics]] = {}
     for half in halves:
@@ -154,7 +157,8 @@ def triage_markdown(data: dict) -> list[str]:
     for half, systems in data["halves"].items():
         names = list(systems)
         first = systems[names[0]]
-        lines += [f"**{half} half**", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        role = "tuned on" if half == HALVES[0] else "held out"
+        lines += [f"**{half}** ({role})", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
 
         def row(label: str, values: list[float]) -> str:
             return f"| {label} | " + " | ".join(f"{v:.3f}" for v in values) + " |"

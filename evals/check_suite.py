@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Validate the golden evaluation suites (*.jsonl) that sit next to this script.
 
-Standard library only. Run:  python3 evals/check_suite.py
-Exit status 0 when every case is valid, 1 otherwise.
+Standard library only. Run:  python3 evals/check_suite.py [SUITE.jsonl ...]
+Without arguments every *.jsonl next to this script is checked, with the minimum distribution of
+the whole golden set; with arguments only those files, and no distribution minimum (one suite need
+not hold every category). Exit status 0 when every case is valid, 1 otherwise.
 
 Checks, for every case in every *.jsonl file in this folder:
   * the line is a JSON object with the required fields and types;
@@ -111,7 +113,7 @@ def furniture_lines(text: str) -> list[str]:
     return out
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     errors: list[str] = []
     warnings: list[str] = []
 
@@ -125,7 +127,11 @@ def main() -> int:
         return 1
     furniture = {name: furniture_lines(t) for name, t in docs.items()}
 
-    files = sorted(HERE.glob("*.jsonl"))
+    files = [Path(a) for a in argv] or sorted(HERE.glob("*.jsonl"))
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        print(f"ERROR: no such suite file: {', '.join(missing)}")
+        return 1
     if not files:
         print(f"ERROR: no *.jsonl files in {HERE}")
         return 1
@@ -258,11 +264,12 @@ def main() -> int:
                                   f"reference_contexts")
 
     total = sum(cat_counts.values())
-    for cat, n in MIN_COUNTS.items():
+    whole_set = not argv
+    for cat, n in MIN_COUNTS.items() if whole_set else ():
         if cat_counts[cat] < n:
             errors.append(f"distribution: category '{cat}' has {cat_counts[cat]} cases, "
                           f"minimum is {n}")
-    if total < MIN_TOTAL:
+    if whole_set and total < MIN_TOTAL:
         errors.append(f"distribution: {total} cases in total, minimum is {MIN_TOTAL}")
 
     print(f"corpus: {corpus} ({len(docs)} documents)")
@@ -290,4 +297,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

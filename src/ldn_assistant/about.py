@@ -200,10 +200,10 @@ def _triage_markdown(report: dict[str, Any]) -> list[str]:
         return []
     lines = [
         "",
-        "**Emergency checks** (messages describing an emergency, and ordinary ones; the *locked* half was never",
-        "used to tune the check):",
+        "**Emergency checks** (messages describing an emergency, and ordinary ones; the check was tuned on *dev*",
+        "only, and the other sets were never used to tune it):",
         "",
-        "| Half | Emergencies caught | Ordinary messages flagged as emergencies |",
+        "| Set | Emergencies caught | Ordinary messages flagged as emergencies |",
         "|---|---|---|",
     ]
     for half, systems in halves.items():

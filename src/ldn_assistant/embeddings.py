@@ -80,17 +80,19 @@ def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = 
         folder or getattr(embedder, "vector_cache", None),
         ident,
         lambda: np.asarray(embedder.embed_documents(texts), dtype=np.float32),
-        rows=len(texts),
+        shape=(len(texts), None),
     )
 
 
-def cached_array(folder: Path | None, ident: dict[str, object], compute: Callable[[], np.ndarray], rows: int | None = None) -> np.ndarray:
+def cached_array(folder: Path | None, ident: dict[str, object], compute: Callable[[], np.ndarray], shape: tuple[int | None, ...]) -> np.ndarray:
     """`compute()`, kept on disk in `folder` under a hash of `ident` (everything the result depends on).
 
-    A missing, unreadable or wrong-sized file is computed again; a read-only folder only costs the next
-    process the same work. Without a folder nothing is kept."""
+    `shape` is what a kept array must look like (None: any size on that axis). A missing, truncated,
+    unreadable or misshapen file is computed again; a read-only folder only costs the next process the
+    same work. Without a folder nothing is kept."""
     import hashlib
     import json
+    import tempfile
 
     import numpy as np
 
@@ -99,18 +101,26 @@ def cached_array(folder: Path | None, ident: dict[str, object], compute: Callabl
     path = Path(folder) / f"{hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:24]}.npy"
     try:
         kept = np.load(path)
-        if rows is None or kept.shape[0] == rows:
+        if kept.ndim == len(shape) and all(want is None or got == want for got, want in zip(kept.shape, shape, strict=True)):
             return kept
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # EOFError: an empty file
         pass
     value = compute()
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, value)
+        # A temporary name of its own per call (threads of one process too), then an atomic rename: a reader
+        # sees the old file or the whole new one, never a half-written one.
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.npy")
+        with os.fdopen(handle, "wb") as out:
+            np.save(out, value)
         os.replace(tmp, path)
+        tmp = None
     except OSError:
         pass
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return value
 
 

@@ -122,6 +122,9 @@ class PatternLayer:
 _TRAINED: dict[tuple[str, str | None, int], tuple[np.ndarray, np.ndarray, float]] = {}
 _TRAINED_LOCK = threading.Lock()
 TRAINING_STEPS = 3000
+TRAINING_RATE = 2.0
+# Bump when train_logistic's method changes: trained weights kept on disk are keyed by it.
+TRAINING_METHOD = "logistic-gd-1"
 
 
 class SemanticLayer:
@@ -154,9 +157,11 @@ class SemanticLayer:
                     vectors = np.asarray(embed_fixed(self.embedder, positives + negatives), dtype=np.float64)  # on disk after the first process
                     labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
                     # Training took 0.35 s of every cold start (0.7 s with twice the bank); the weights are
-                    # kept on disk beside the vectors, keyed by everything they depend on.
+                    # kept on disk beside the vectors, keyed by the bank, model, backend and training settings.
                     ident = {
                         "kind": "triage-logistic",
+                        "method": TRAINING_METHOD,
+                        "rate": TRAINING_RATE,
                         "backend": key[1],
                         "model": key[0],
                         "l2": self.semantic.l2,
@@ -168,7 +173,7 @@ class SemanticLayer:
                         getattr(self.embedder, "vector_cache", None),
                         ident,
                         lambda: np.append(*train_logistic(vectors, labels, self.semantic.l2, TRAINING_STEPS)),  # weights, then bias
-                        rows=vectors.shape[1] + 1,
+                        shape=(vectors.shape[1] + 1,),
                     )
                     _TRAINED[key] = (vectors[: len(self._emergency_texts)], model[:-1], float(model[-1]))
                 self._model = _TRAINED[key]
@@ -196,7 +201,7 @@ class SemanticLayer:
         return EmergencySignal(False, bool(logits[top] >= self.semantic.risk_threshold), None, "", float(logits[top]))
 
 
-def train_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = TRAINING_STEPS, rate: float = 2.0) -> tuple[np.ndarray, float]:
+def train_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = TRAINING_STEPS, rate: float = TRAINING_RATE) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression by full-batch gradient descent: deterministic, no extra package."""
     weights = np.zeros(x.shape[1])
     bias = 0.0

@@ -3,7 +3,8 @@
 evals/triage/ holds two halves written by different people before any tuning: dev.jsonl (thresholds,
 patterns and exemplars are chosen on it) and locked.jsonl (never tuned on; the figures reported), and a
 third held-out set, writer6.jsonl: a sixth writer's messages, written as exemplars without sight of any
-file of the project, that lost to the bank without them on dev and so never trained anything.
+file of the project, that lost to the bank without them on dev and so never trained anything (six of
+the nine categories: no seizure, allergic reaction or unresponsive emergencies).
 Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "category"}.
 """
 

@@ -97,8 +97,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         )
 
     def ask_endpoint(question: str) -> dict:
-        """Answer one question about low dose naltrexone for chronic pain. Returns Answer.to_dict():
-        question, status, notice, passages (verbatim text with citation and offsets), disclaimers, markdown."""
+        """Answer one question about low dose naltrexone for chronic pain. Returns Answer.to_dict(): question,
+        status, notice, crisis_note, passages (verbatim text with citation and offsets), disclaimers,
+        evidence_status, conflicts, opioid_warning_first, markdown."""
         return session.api_answer(assistant, question)
 
     def about_page() -> str:

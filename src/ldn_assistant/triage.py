@@ -153,31 +153,35 @@ class SemanticLayer:
             key = (self.embedder.name, getattr(self.embedder, "backend", None), bank)
             with _TRAINED_LOCK:
                 if key not in _TRAINED:
-                    positives, negatives = self._emergency_texts, self._contrast_texts
-                    vectors = np.asarray(embed_fixed(self.embedder, positives + negatives), dtype=np.float64)  # on disk after the first process
-                    labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
-                    # Training took 0.35 s of every cold start (0.7 s with twice the bank); the weights are
-                    # kept on disk beside the vectors, keyed by the bank, model, backend and training settings.
-                    ident = {
-                        "kind": "triage-logistic",
-                        "method": TRAINING_METHOD,
-                        "rate": TRAINING_RATE,
-                        "backend": key[1],
-                        "model": key[0],
-                        "l2": self.semantic.l2,
-                        "steps": TRAINING_STEPS,
-                        "positives": positives,
-                        "negatives": negatives,
-                    }
-                    model = cached_array(
-                        getattr(self.embedder, "vector_cache", None),
-                        ident,
-                        lambda: np.append(*train_logistic(vectors, labels, self.semantic.l2, TRAINING_STEPS)),  # weights, then bias
-                        shape=(vectors.shape[1] + 1,),
-                    )
-                    _TRAINED[key] = (vectors[: len(self._emergency_texts)], model[:-1], float(model[-1]))
+                    _TRAINED[key] = self._fit()
                 self._model = _TRAINED[key]
         return self._model
+
+    def _fit(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """(emergency exemplar vectors, weights, bias): vectors and weights both read from disk after the first process."""
+        positives, negatives = self._emergency_texts, self._contrast_texts
+        vectors = np.asarray(embed_fixed(self.embedder, positives + negatives), dtype=np.float64)
+        labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+        # Training took 0.35 s of every cold start (0.7 s with twice the bank), so the weights are kept
+        # beside the vectors, keyed by the bank, model, backend and training settings.
+        ident = {
+            "kind": "triage-logistic",
+            "method": TRAINING_METHOD,
+            "rate": TRAINING_RATE,
+            "backend": getattr(self.embedder, "backend", None),
+            "model": self.embedder.name,
+            "l2": self.semantic.l2,
+            "steps": TRAINING_STEPS,
+            "positives": positives,
+            "negatives": negatives,
+        }
+        model = cached_array(
+            getattr(self.embedder, "vector_cache", None),
+            ident,
+            lambda: np.append(*train_logistic(vectors, labels, self.semantic.l2, TRAINING_STEPS)),  # weights, then bias
+            shape=(vectors.shape[1] + 1,),
+        )
+        return vectors[: len(positives)], model[:-1], float(model[-1])
 
     def warm_up(self) -> None:
         self._trained()

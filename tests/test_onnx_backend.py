@@ -180,6 +180,23 @@ def test_a_message_and_its_sentences_get_the_vectors_of_one_padded_batch(onnx_em
 
 
 @pytest.mark.slow
+def test_peaks_come_with_the_vectors_from_one_run_and_match_torch(torch_embedder, onnx_embedder):
+    """Triage reads each text's unit vector and its token-wise maxima of the hidden states from the same run: the
+    first half is embed_documents' vector, the second is what sentence-transformers' token embeddings give."""
+    texts = ["my husband will not wake up and his lips are blue", "LDN", *eval_questions()[:20]]
+    onnx_rows, torch_rows = onnx_embedder.embed_with_peaks(texts), torch_embedder.embed_with_peaks(texts)
+    dim = onnx_rows.shape[1] // 2
+    assert onnx_rows.shape == torch_rows.shape == (len(texts), 2 * dim)
+    assert np.abs(onnx_rows[:, :dim] - onnx_embedder.embed_documents(texts)).max() <= 1e-5
+    assert np.abs(onnx_rows[0, :dim] - onnx_embedder.embed_query(texts[0])).max() <= 1e-5
+    assert np.abs(onnx_rows[:, dim:] - torch_rows[:, dim:]).max() <= 1e-3 * np.abs(torch_rows[:, dim:]).max()
+    assert np.min(np.sum(onnx_rows[:, :dim] * torch_rows[:, :dim], axis=1)) >= 0.9999
+    # A maximum over real tokens only: padding to a longer neighbour's width leaves a short text's peaks alone.
+    alone = onnx_embedder.embed_with_peaks(["LDN"])
+    assert np.abs(alone[0] - onnx_rows[1]).max() <= 1e-4
+
+
+@pytest.mark.slow
 def test_chunks_stream_the_vectors_embed_documents_gives(onnx_embedder):
     """Ingest hands the ONNX embedder its texts chunk by chunk, and the next chunk encodes while one is stored:
     each chunk still gets the vectors embed_documents gives, in the caller's order, whatever its size."""

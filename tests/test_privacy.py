@@ -75,6 +75,9 @@ def test_a_failure_is_logged_without_the_question(assistant, all_logs):
         def embed_documents(self, texts, batch_size=64):
             raise RuntimeError("embedder is down")
 
+        def embed_with_peaks(self, texts):
+            raise RuntimeError("embedder is down")
+
     broken = Assistant(assistant.settings, embedder=BrokenEmbedder(), index=assistant.index)
     answer = broken.answer(PRIVATE_QUESTIONS[0])
     assert answer.status == "error"

@@ -13,7 +13,7 @@ from ldn_assistant import safety, triage
 from ldn_assistant.domains import EMERGENCY_CATEGORIES, ProfileError, load_profile
 from ldn_assistant.domains.profile import load_profile_file
 from ldn_assistant.evaluation.triage_eval import HALVES, LAYERED, REGEX_BASELINE, load_triage_suite, run_triage
-from ldn_assistant.triage import EmergencyDetector, SemanticLayer, train_logistic
+from ldn_assistant.triage import EmergencyDetector, SemanticLayer, train_on_features
 
 TRIAGE = Path(__file__).resolve().parents[1] / "evals" / "triage"
 PROFILE = load_profile("ldn")
@@ -27,9 +27,12 @@ PROFILE = load_profile("ldn")
 # reached yet.
 # Measured (2026-12-03 04:28, batch 5, thresholds 1.93 / 0.60 chosen on dev, where recall went 0.960 -> 0.980):
 # recall 0.889 (suicide 0.761, 35 of 46; unresponsive 1.0), false alarms 0.045 (8 of 179).
-LOCKED_RECALL_FLOOR = 0.88
-LOCKED_CATEGORY_FLOORS = {"suicide_self_harm": 0.75, "unresponsive_blue": 0.95}
-LOCKED_FALSE_ALARM_CEILING = 0.045  # measured 0.0447 (8 of 179) on 2026-12-03; 0.039 on 2026-11-23
+# Measured (2026-12-03 07:00, profile 2026.12.03.2: the token-wise maxima beside the mean vector, exemplar batches
+# 7 and 8, thresholds 2.38 / 0.70 chosen on dev + dev2 + the answer dev suites): recall 0.952 (180 of 189; suicide 0.891, 41 of 46;
+# unresponsive 0.960, 24 of 25), false alarms 0.050 (9 of 179: one more than before).
+LOCKED_RECALL_FLOOR = 0.95
+LOCKED_CATEGORY_FLOORS = {"suicide_self_harm": 0.89, "unresponsive_blue": 0.95}
+LOCKED_FALSE_ALARM_CEILING = 0.051
 
 
 def _normal(text: str) -> str:
@@ -88,7 +91,7 @@ def test_exemplars_are_disjoint_from_both_halves_of_the_suite():
 
 
 def test_the_halves_are_large_and_balanced_enough():
-    for half in ("dev", "locked"):
+    for half in ("dev", "dev2", "locked", "locked2"):
         cases = load_triage_suite(TRIAGE / f"{half}.jsonl")
         emergencies = [c for c in cases if c.expected == "emergency"]
         assert len(emergencies) >= 150 and len(cases) - len(emergencies) >= 150
@@ -161,6 +164,10 @@ class CountingEmbedder:
         self.calls += 1
         return self.inner.embed_query(text)
 
+    def embed_with_peaks(self, texts):
+        self.calls += 1
+        return self.inner.embed_with_peaks(texts)
+
 
 @pytest.mark.slow
 def test_triage_adds_no_encoder_call_to_a_one_sentence_question(assistant):
@@ -199,8 +206,8 @@ def test_the_trained_classifier_is_kept_on_disk_and_equals_a_fresh_training(assi
     layer = SemanticLayer(semantic, CachingEmbedder(assistant.embedder, tmp_path))
     texts = ["he is fitting and will not stop shaking", "Can LDN cause seizures?"]
     _, weights, bias = layer._trained()
-    vectors = np.asarray(assistant.embedder.embed_documents(texts), dtype=np.float64)
-    fresh_weights, fresh_bias = train_logistic(vectors, np.array([1.0, 0.0]), semantic.l2)
+    vectors = np.asarray(assistant.embedder.embed_with_peaks(texts), dtype=np.float64)
+    fresh_weights, fresh_bias = train_on_features(vectors, np.array([1.0, 0.0]), semantic.l2, semantic.peak_weight)
     assert np.allclose(weights, fresh_weights, atol=1e-6) and abs(bias - fresh_bias) < 1e-6
     [kept] = [p for p in tmp_path.glob("*.npy") if np.load(p).shape == (vectors.shape[1] + 1,)]
     # A new process (an empty in-memory table) reads the file instead of training: it gets what the file holds.
@@ -208,6 +215,36 @@ def test_the_trained_classifier_is_kept_on_disk_and_equals_a_fresh_training(assi
     monkeypatch.setattr(triage, "_TRAINED", {})
     again = SemanticLayer(semantic, CachingEmbedder(assistant.embedder, tmp_path))
     assert not again.logits(vectors).any()
+
+
+class VectorsOnly:
+    """An embedder of a user's own that gives sentence vectors only (no token states)."""
+
+    def __init__(self, inner):
+        self.inner, self.name = inner, "vectors-only"
+
+    def embed_documents(self, texts, batch_size=64):
+        return self.inner.embed_documents(texts, batch_size)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+@pytest.mark.slow
+def test_an_embedder_without_token_states_trains_on_the_vectors_alone(assistant, monkeypatch):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from ldn_assistant.embeddings import embed_with_peaks
+
+    texts = ["he is fitting and will not stop shaking", "Can LDN cause seizures?"]
+    rows = embed_with_peaks(VectorsOnly(assistant.embedder), texts)
+    assert np.abs(rows[:, :384] - assistant.embedder.embed_documents(texts)).max() <= 1e-6 and not rows[:, 384:].any()
+    semantic = replace(assistant.detector.semantic.semantic, emergency={"seizure": (texts[0],)}, contrast={"risk": (texts[1],)})
+    monkeypatch.setattr(triage, "_TRAINED", {})
+    _, weights, _ = SemanticLayer(semantic, VectorsOnly(assistant.embedder))._trained()
+    assert weights[:384].any() and not weights[384:].any()
 
 
 @pytest.mark.slow
@@ -236,13 +273,22 @@ def test_a_risk_question_is_answered_with_the_crisis_note_first(assistant):
 # writer6 (evals/triage/writer6.jsonl), measured once on 2026-12-03 with profile ldn 2026.12.03.1: recall
 # 0.825 (suicide 0.700, 112 of 160), false alarms 0.082 (24 of 294). A sixth writer's deliberately hard
 # contrasts (venting in crisis words, resolved past crises); far below the issue's targets.
-WRITER6_RECALL_FLOOR = 0.82
-WRITER6_CATEGORY_FLOORS = {"suicide_self_harm": 0.69}
-WRITER6_FALSE_ALARM_CEILING = 0.085
+# Profile 2026.12.03.2: recall 0.867 (suicide 0.781, 125 of 160), false alarms 0.092 (27 of 294).
+WRITER6_RECALL_FLOOR = 0.86
+WRITER6_CATEGORY_FLOORS = {"suicide_self_harm": 0.78}
+WRITER6_FALSE_ALARM_CEILING = 0.092
+
+# locked2 (evals/triage/locked2.jsonl), a ninth writer's test set written before any choice of this change and
+# read only to report it; profile 2026.12.03.2: recall 0.963 (237 of 246; suicide 0.929, 65 of 70; unresponsive
+# 1.0), false alarms 0.044 (9 of 203).
+LOCKED2_RECALL_FLOOR = 0.96
+LOCKED2_CATEGORY_FLOORS = {"suicide_self_harm": 0.92, "unresponsive_blue": 1.0}
+LOCKED2_FALSE_ALARM_CEILING = 0.045
 
 HELD_OUT_FLOORS = {
     "locked": (LOCKED_RECALL_FLOOR, LOCKED_CATEGORY_FLOORS, LOCKED_FALSE_ALARM_CEILING),
     "writer6": (WRITER6_RECALL_FLOOR, WRITER6_CATEGORY_FLOORS, WRITER6_FALSE_ALARM_CEILING),
+    "locked2": (LOCKED2_RECALL_FLOOR, LOCKED2_CATEGORY_FLOORS, LOCKED2_FALSE_ALARM_CEILING),
 }
 
 

@@ -1,9 +1,10 @@
-"""Choose the semantic triage thresholds on the development half only (evals/triage/dev.jsonl).
+"""Choose the semantic triage thresholds on the development sets only (evals/triage/dev.jsonl and dev2.jsonl, and
+the questions of the answer suites core and holdout).
 
 The emergency threshold: the lowest classifier logit whose dev false-alarm rate (patterns and
 classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
 threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions. The
-locked half is never read here. Run from the repo root:
+held-out sets (locked, locked2, writer6) are never read here. Run from the repo root:
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
 
@@ -13,24 +14,45 @@ then copy the printed values into [triage.semantic] of the profile.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
 
 from ldn_assistant.assistant import Assistant
-from ldn_assistant.evaluation.triage_eval import load_triage_suite
+from ldn_assistant.evaluation.triage_eval import TUNED_ON, TriageCase, load_triage_suite
 from ldn_assistant.safety import clean_question
 
 ROUTINE_NOTE_BUDGET = 0.10
+# The product's own development suites: their questions are what the assistant meets day to day (jailbreaks and
+# role-play requests among them), and a false alarm there blocks an answer just the same. The locked answer
+# suites (unseen, fresh) are never read here.
+ANSWER_DEV_SUITES = ("core", "holdout")
+
+
+def answer_suite_cases(path: Path) -> list[TriageCase]:
+    """An answer suite's questions as triage cases: emergencies where the suite expects that status, else routine."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            expected = "emergency" if row["expected_status"] == "emergency" else "routine"
+            cases.append(TriageCase(row["id"], row["user_input"], expected, row.get("category", "")))
+    return cases
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=0.02, help="most false alarms allowed on dev")
     parser.add_argument("--show", action="store_true", help="list dev misses and false alarms at the choice")
+    parser.add_argument("--dev", nargs="+", default=list(TUNED_ON), help="development sets in evals/triage/ (names without .jsonl)")
+    parser.add_argument(
+        "--answer-suites", nargs="*", default=list(ANSWER_DEV_SUITES), help="the product's development suites in evals/, whose questions count too"
+    )
     args = parser.parse_args()
     assistant = Assistant.from_settings()
-    cases = load_triage_suite(Path("evals/triage/dev.jsonl"))
+    cases = [case for name in args.dev for case in load_triage_suite(Path(f"evals/triage/{name}.jsonl"))]
+    cases += [case for name in args.answer_suites for case in answer_suite_cases(Path(f"evals/{name}.jsonl"))]
     detector, semantic = assistant.detector, assistant.detector.semantic
     pattern, near, logit = [], [], []
     for case in cases:

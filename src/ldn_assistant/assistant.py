@@ -15,7 +15,7 @@ from .answer import Composer, cite
 from .basis import UNKNOWN_CORPUS
 from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
-from .embeddings import Embedder, make_embedder
+from .embeddings import Embedder, embed_with_peaks, make_embedder
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
 from .retrieval import LEXICAL_WEIGHT, DocumentContext, HybridRetriever
@@ -194,20 +194,17 @@ class Assistant:
         return self.detector.detect(question, self._embed_for_triage(question)[1])
 
     def _embed_for_triage(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(query vector for retrieval, vectors triage reads), from one encoder call.
+        """(query vector for retrieval, rows triage reads), from one encoder call.
 
-        The first vector embeds the text retrieval searches with, so triage adds no encoder call for a
-        one-sentence question; a longer message adds its sentences to the same batch.
+        The first row embeds the text retrieval searches with, so triage adds no encoder call for a
+        one-sentence question; a longer message adds its sentences to the same batch. Each row is the
+        unit vector followed by the token-wise maxima of the same run (embeddings.embed_with_peaks).
         """
         if not self.detector.needs_embedding:
             return None, None
         query = self.retriever.query_text(question)
-        windows = self.detector.windows(question)
-        if not windows:
-            vector = self.embedder.embed_query(query)
-            return vector, vector[None, :]
-        vectors = self.embedder.embed_documents([query, *windows])
-        return vectors[0], vectors
+        rows = embed_with_peaks(self.embedder, [query, *self.detector.windows(question)])
+        return rows[0, : rows.shape[1] // 2], rows
 
     def _answer(self, question: str) -> Answer:
         # Patterns first, with no model and no index: an emergency is recognised even if those fail.

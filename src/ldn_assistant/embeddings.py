@@ -9,7 +9,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .settings import BUNDLED_MODEL
 
@@ -28,6 +28,20 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def embed_with_peaks(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Per text, its unit-length vector (as embed_documents) followed by the token-wise maximum of the model's last
+    hidden states, from one encoder run: retrieval reads the first half, triage both. Both backends give the maxima
+    (their `embed_with_peaks`); an embedder of the caller's own without one gets zeros there, which leaves triage's
+    classifier to the vectors alone (its training then finds nothing in the zeros)."""
+    import numpy as np
+
+    own = getattr(embedder, "embed_with_peaks", None)
+    if own is not None:
+        return np.asarray(own(texts), dtype=np.float32)
+    vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    return np.hstack([vectors, np.zeros_like(vectors)])
 
 
 class MissingDependency(ImportError):
@@ -67,7 +81,7 @@ def embed_chunks(embedder: Embedder, chunks: Sequence[Sequence[str]], batch_size
     return (embedder.embed_documents(texts, batch_size=batch_size) for texts in chunks)
 
 
-def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:
+def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = None, peaks: bool = False) -> np.ndarray:
     """Vectors of a fixed list of texts the question path needs (an exemplar bank, the corpus vocabulary).
 
     Embedded once and kept on disk in `folder`, by default beside the embedder's model export (`vector_cache`),
@@ -75,11 +89,13 @@ def embed_fixed(embedder: Embedder, texts: Sequence[str], folder: Path | None = 
     embedding a thousand texts before its first answer. Without a folder they are embedded every time."""
     import numpy as np
 
-    ident = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}
+    ident: dict[str, object] = {"backend": getattr(embedder, "backend", None), "model": embedder.name, "texts": list(texts)}
+    if peaks:  # embed_with_peaks's rows: twice as wide
+        ident["peaks"] = True
     return cached_array(
         folder or getattr(embedder, "vector_cache", None),
         ident,
-        lambda: np.asarray(embedder.embed_documents(texts), dtype=np.float32),
+        lambda: embed_with_peaks(embedder, texts) if peaks else np.asarray(embedder.embed_documents(texts), dtype=np.float32),
         shape=(len(texts), None),
     )
 
@@ -183,3 +199,16 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.model.encode([text], normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)[0]
+
+    def embed_with_peaks(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        # output_value=None: each text's pooled vector, token embeddings and mask, from one forward pass.
+        outputs = cast("list[dict[str, Any]]", self.model.encode(list(texts), output_value=None, show_progress_bar=False))
+        rows = []
+        for out in outputs:
+            mean = out["sentence_embedding"].float().cpu().numpy()
+            mask = out["attention_mask"].bool().cpu()
+            peak = out["token_embeddings"][mask].max(dim=0).values.float().cpu().numpy()
+            rows.append(np.r_[mean / max(float(np.linalg.norm(mean)), 1e-12), peak])
+        return np.asarray(rows, dtype=np.float32)

@@ -203,8 +203,9 @@ class OnnxEmbedder:
     def _tokenize(self, texts: Sequence[str]) -> list:
         return self.tokenizer.encode_batch(list(texts))
 
-    def _run(self, encodings: list, session: Any) -> np.ndarray:
-        """Embed tokenised texts as one batch, padded to its longest."""
+    def _run(self, encodings: list, session: Any, peaks: bool = False) -> np.ndarray:
+        """Embed tokenised texts as one batch, padded to its longest; with `peaks`, each row is followed by the
+        token-wise maximum of the hidden states (see embeddings.embed_with_peaks)."""
         import numpy as np
 
         width = max(len(e.ids) for e in encodings)
@@ -220,7 +221,11 @@ class OnnxEmbedder:
         weights = mask[:, :, None].astype(hidden.dtype)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
+        vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
+        if not peaks:
+            return vectors
+        peak = np.where(mask[:, :, None] > 0, hidden, -np.inf).max(axis=1)
+        return np.hstack([vectors, peak.astype(np.float32, copy=False)])
 
     def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         stream = self.embed_chunks([texts], batch_size=batch_size)
@@ -269,29 +274,35 @@ class OnnxEmbedder:
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         return [order[i : i + rows] for i in range(0, len(order), rows)]
 
-    def _run_in_turn(self, encodings: list, batches: list[list[int]]) -> list[tuple[list[int], np.ndarray]]:
+    def _run_in_turn(self, encodings: list, batches: list[list[int]], peaks: bool = False) -> list[tuple[list[int], np.ndarray]]:
         """Each batch's vectors from the session that uses every core, the batch cut into the runs that cost least."""
         session = self._session(_threads())
         done: list[tuple[list[int], np.ndarray]] = []
         for batch in batches:
             for run in cheapest_runs([len(encodings[i].ids) for i in batch], self.RUN_COST_TOKENS):
                 positions = [batch[k] for k in run]
-                done.append((positions, self._run([encodings[i] for i in positions], session)))
+                done.append((positions, self._run([encodings[i] for i in positions], session, peaks)))
         return done
 
-    def _collect(self, count: int, done: list[tuple[list[int], Any]]) -> np.ndarray:
+    def _collect(self, count: int, done: list[tuple[list[int], Any]], width: int | None = None) -> np.ndarray:
         """One chunk's vectors back in order, from its batches' vectors (or futures of them)."""
         from concurrent.futures import Future
 
         import numpy as np
 
-        out = np.empty((count, self.dimension), dtype=np.float32)
+        out = np.empty((count, width or self.dimension), dtype=np.float32)
         for batch, vectors in done:
             out[batch] = vectors.result() if isinstance(vectors, Future) else vectors
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._run(self._tokenize([text]), self._session(_threads()))[0]
+
+    def embed_with_peaks(self, texts: Sequence[str]) -> np.ndarray:
+        """A question and the sentences triage reads (few texts): every core on each run, as embed_query."""
+        encodings = self._tokenize(list(texts))
+        done = self._run_in_turn(encodings, self._batches(encodings, self.RUN_ROWS), peaks=True)
+        return self._collect(len(encodings), done, 2 * self.dimension)
 
     @property
     def dimension(self) -> int:

@@ -124,7 +124,7 @@ _TRAINED_LOCK = threading.Lock()
 TRAINING_STEPS = 3000
 TRAINING_RATE = 2.0
 # Bump when train_logistic's method changes: trained weights kept on disk are keyed by it.
-TRAINING_METHOD = "logistic-gd-1"
+TRAINING_METHOD = "logistic-gd-2"  # 2: over embed_with_peaks rows
 
 
 class SemanticLayer:
@@ -134,6 +134,10 @@ class SemanticLayer:
     embedding space generalises past the exemplars' wording better than nearest neighbours (measured
     on the dev half: recall 0.67 against 0.53 at the same false-alarm rate). The category shown is
     the nearest exemplars' category.
+
+    Its features are a text's mean vector and, weighted by the profile's peak_weight, the token-wise maxima
+    of the same encoder run, standardised over the bank. The mean of a long message dilutes its one alarming
+    phrase; the maxima keep it (measured with each exemplar writer held out in turn: evals/tools/triage_cv.py).
     """
 
     def __init__(self, semantic: SemanticTriage, embedder: Embedder) -> None:
@@ -149,7 +153,7 @@ class SemanticLayer:
         if self._model is None:
             # Shared by every Assistant in the process with the same model and bank: training embeds
             # about a thousand exemplars, which an app opening several indexes should pay once.
-            bank = hash((tuple(self._emergency_texts), tuple(self._contrast_texts), self.semantic.l2))
+            bank = hash((tuple(self._emergency_texts), tuple(self._contrast_texts), self.semantic.l2, self.semantic.peak_weight))
             key = (self.embedder.name, getattr(self.embedder, "backend", None), bank)
             with _TRAINED_LOCK:
                 if key not in _TRAINED:
@@ -160,7 +164,7 @@ class SemanticLayer:
     def _fit(self) -> tuple[np.ndarray, np.ndarray, float]:
         """(emergency exemplar vectors, weights, bias): vectors and weights both read from disk after the first process."""
         positives, negatives = self._emergency_texts, self._contrast_texts
-        vectors = np.asarray(embed_fixed(self.embedder, positives + negatives), dtype=np.float64)
+        features = np.asarray(embed_fixed(self.embedder, positives + negatives, peaks=True), dtype=np.float64)
         labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
         # Training took 0.35 s of every cold start (0.7 s with twice the bank), so the weights are kept
         # beside the vectors, keyed by the bank, model, backend and training settings.
@@ -171,6 +175,7 @@ class SemanticLayer:
             "backend": getattr(self.embedder, "backend", None),
             "model": self.embedder.name,
             "l2": self.semantic.l2,
+            "peak_weight": self.semantic.peak_weight,
             "steps": TRAINING_STEPS,
             "positives": positives,
             "negatives": negatives,
@@ -178,31 +183,46 @@ class SemanticLayer:
         model = cached_array(
             getattr(self.embedder, "vector_cache", None),
             ident,
-            lambda: np.append(*train_logistic(vectors, labels, self.semantic.l2, TRAINING_STEPS)),  # weights, then bias
-            shape=(vectors.shape[1] + 1,),
+            lambda: np.append(*train_on_features(features, labels, self.semantic.l2, self.semantic.peak_weight)),  # weights, then bias
+            shape=(features.shape[1] + 1,),
         )
-        return vectors[: len(positives)], model[:-1], float(model[-1])
+        dim = features.shape[1] // 2
+        return features[: len(positives), :dim], model[:-1], float(model[-1])
 
     def warm_up(self) -> None:
         self._trained()
 
-    def logits(self, vectors: np.ndarray) -> np.ndarray:
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Classifier logits of embed_with_peaks rows."""
         _, weights, bias = self._trained()
-        return np.asarray(vectors, dtype=np.float64) @ weights + bias
+        return np.asarray(features, dtype=np.float64) @ weights + bias
 
-    def category(self, vector: np.ndarray) -> str:
+    def category(self, features: np.ndarray) -> str:
         emergency, _, _ = self._trained()
-        sims = emergency @ np.asarray(vector, dtype=np.float64)
+        sims = emergency @ np.asarray(features, dtype=np.float64)[: emergency.shape[1]]
         k = max(1, self.semantic.neighbours)
         per_category = [np.sort(sims[self._labels == c])[-k:].mean() for c in self.categories]
         return self.categories[int(np.argmax(per_category))]
 
-    def judge(self, vectors: np.ndarray) -> EmergencySignal:
-        logits = self.logits(vectors)
+    def judge(self, features: np.ndarray) -> EmergencySignal:
+        logits = self.logits(features)
         top = int(logits.argmax())
         if logits[top] >= self.semantic.emergency_threshold:
-            return EmergencySignal(True, False, self.category(vectors[top]), "semantic", float(logits[top]))
+            return EmergencySignal(True, False, self.category(features[top]), "semantic", float(logits[top]))
         return EmergencySignal(False, bool(logits[top] >= self.semantic.risk_threshold), None, "", float(logits[top]))
+
+
+def train_on_features(features: np.ndarray, labels: np.ndarray, l2: float, peak_weight: float) -> tuple[np.ndarray, float]:
+    """Weights over embed_with_peaks rows: the peaks are standardised over the bank and scaled by `peak_weight`
+    before training, and that affine step is folded into the weights and bias, so a question's logit is one dot
+    product with its raw row."""
+    dim = features.shape[1] // 2
+    means, peaks = features[:, :dim], features[:, dim:]
+    centre, spread = peaks.mean(axis=0), peaks.std(axis=0) + 1e-6
+    scaled = peak_weight * (peaks - centre) / spread
+    weights, bias = train_logistic(np.hstack([means, scaled]), labels, l2)
+    peak_weights = weights[dim:] * peak_weight / spread
+    return np.r_[weights[:dim], peak_weights], bias - float(peak_weights @ centre)
 
 
 def train_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = TRAINING_STEPS, rate: float = TRAINING_RATE) -> tuple[np.ndarray, float]:
@@ -243,7 +263,7 @@ class EmergencyDetector:
             self.semantic.warm_up()
 
     def detect(self, text: str, vectors: np.ndarray | Sequence[np.ndarray] | None = None) -> EmergencySignal:
-        """Judge one message. `vectors`: the embedding of the message, then of each of windows_to_embed(text)."""
+        """Judge one message. `vectors`: embed_with_peaks rows of the message, then of each of windows_to_embed(text)."""
         return self.finish(self.screen(text), vectors)
 
     def screen(self, text: str) -> PatternScreen:

@@ -66,6 +66,7 @@ class SemanticTriage:
     risk_threshold: float  # logit at or above which a non-emergency gets the crisis note
     neighbours: int  # exemplars averaged to name the category
     l2: float  # regularisation of the classifier
+    peak_weight: float  # weight of the standardised token-wise maxima beside the mean vector (0: the mean alone)
     window_min_words: int  # a long message's sentences of at least this many words are also read alone
 
 
@@ -177,6 +178,7 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
             risk_threshold=float(semantic["risk_threshold"]),
             neighbours=int(semantic.get("neighbours", 1)),
             l2=float(semantic.get("l2", 1.0)),
+            peak_weight=float(semantic.get("peak_weight", 0.0)),
             window_min_words=int(semantic.get("window_min_words", 6)),
         )
     except (KeyError, TypeError, ValueError) as exc:

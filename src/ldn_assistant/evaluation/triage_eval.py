@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from ..assistant import Assistant
 
 TRIAGE_DIR = Path("evals/triage")
-HALVES = ("dev", "locked", "writer6")  # the first is tuned on; the others are held out
+HALVES = ("dev", "dev2", "locked", "locked2", "writer6")  # in the report's order
+TUNED_ON = ("dev", "dev2")  # thresholds and choices are made on these; the others are held out
 EXPECTED = ("emergency", "risk", "routine")
-ROUTINE_CATEGORIES = ("everyday", "mild_symptom", "off_topic")
+ROUTINE_CATEGORIES = ("everyday", "venting", "mild_symptom", "off_topic")
 LAYERED, PATTERNS_ONLY, REGEX_BASELINE = "layered", "patterns-only", "regex-baseline"
 TRIAGE_SYSTEMS = (LAYERED, PATTERNS_ONLY, REGEX_BASELINE)
 TRIAGE_DESCRIPTIONS = {
@@ -158,7 +159,7 @@ def triage_markdown(data: dict) -> list[str]:
     for half, systems in data["halves"].items():
         names = list(systems)
         first = systems[names[0]]
-        role = "tuned on" if half == HALVES[0] else "held out"
+        role = "tuned on" if half in TUNED_ON else "held out"
         lines += [f"**{half}** ({role})", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
 
         def row(label: str, values: list[float]) -> str:

@@ -1,0 +1,94 @@
+"""Choose the triage classifier's settings (peak_weight, l2) by holding out one exemplar writer at a time.
+
+The dev sets are small enough that several choices tie on them, and they hold two writers' wording. Here
+each writer's exemplars are left out in turn: the classifier trains on the others' and is scored on the
+left-out writer's emergencies against their contrast messages, the way it meets a new user's phrasing. The
+dev sets are scored too (trained on the whole bank). No held-out set (locked, locked2, writer6) is read.
+
+A writer's exemplars are the lines of the profile that one commit added (git blame), so this needs the
+repository's history. Scores are threshold-free: ROC AUC of the classifier's logit (the most over the
+message and its sentence windows, as in the product) and recall at the logit that flags 5% of the
+left-out contrasts. Run from the repo root:
+
+    .venv/bin/python evals/tools/triage_cv.py [--peak-weights 0 0.03 0.05 0.08] [--l2 0.3 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ldn_assistant.assistant import Assistant
+from ldn_assistant.evaluation.triage_eval import TUNED_ON, load_triage_suite
+from ldn_assistant.triage import train_on_features, windows_to_embed
+
+PROFILE = Path("src/ldn_assistant/domains/ldn.toml")
+_STRING_LINE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"),\s*$')
+
+
+def exemplar_writers(profile: Path) -> dict[str, str]:
+    """Exemplar text -> the commit that added its line (one commit per writer's batch)."""
+    import json
+
+    blame = subprocess.run(["git", "blame", "--line-porcelain", str(profile)], capture_output=True, text=True, check=True).stdout
+    owners: dict[str, str] = {}
+    commit = ""
+    for line in blame.splitlines():
+        if re.match(r"^[0-9a-f]{40} ", line):
+            commit = line[:12]
+        elif line.startswith("\t"):
+            found = _STRING_LINE.match(line[1:])
+            if found:
+                owners[json.loads(found.group(1))] = commit
+    return owners
+
+
+def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    ranks = np.r_[pos, neg].argsort().argsort() + 1
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--peak-weights", type=float, nargs="+", default=[0.0, 0.03, 0.05, 0.08])
+    parser.add_argument("--l2", type=float, nargs="+", default=[0.3, 1.0])
+    args = parser.parse_args()
+    assistant = Assistant.from_settings()
+    semantic = assistant.profile.triage.semantic  # type: ignore[union-attr]
+    owners = exemplar_writers(PROFILE)
+    # Every message once: (text, is emergency, group, trains?)
+    rows = [(t, True, owners.get(t, "?"), True) for g in semantic.emergency.values() for t in g]
+    rows += [(t, False, owners.get(t, "?"), True) for g in semantic.contrast.values() for t in g]
+    for name in TUNED_ON:
+        rows += [(c.text, c.expected == "emergency", name, False) for c in load_triage_suite(Path(f"evals/triage/{name}.jsonl"))]
+    texts = [r[0] for r in rows]
+    windows = [windows_to_embed(t, semantic.window_min_words) for t in texts]
+    owner = np.array(list(range(len(texts))) + [i for i, w in enumerate(windows) for _ in w])
+    features = np.asarray(assistant.embedder.embed_with_peaks(texts + [w for ws in windows for w in ws]), dtype=np.float64)
+    emergency = np.array([r[1] for r in rows])
+    group = np.array([r[2] for r in rows])
+    trains = np.array([r[3] for r in rows])
+    groups = list(dict.fromkeys(group))
+    print("groups:", ", ".join(f"{g} ({(group == g).sum()})" for g in groups))
+    for peak_weight in args.peak_weights:
+        for l2 in args.l2:
+            scores = []
+            for held in groups:
+                train = np.where(trains & (group != held))[0]
+                weights, bias = train_on_features(features[train], emergency[train].astype(float), l2, peak_weight)
+                best = np.full(len(texts), -np.inf)
+                np.maximum.at(best, owner, features @ weights + bias)
+                test = group == held
+                pos, neg = best[test & emergency], best[test & ~emergency]
+                scores.append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
+            detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in scores)
+            mean_auc, mean_recall = np.mean([s[1] for s in scores]), np.mean([s[2] for s in scores])
+            print(f"peak_weight {peak_weight} l2 {l2}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,8 +3,10 @@ the questions of the answer suites core and holdout).
 
 The emergency threshold: the lowest classifier logit whose dev false-alarm rate (patterns and
 classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
-threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions. The
-held-out sets (locked, locked2, writer6) are never read here. Run from the repo root:
+threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions, counted over
+the triage sets and the answer suites' questions together (the everyday questions of core and holdout rarely
+get the note, so each triage set alone runs above 10%). The held-out sets (locked, locked2, writer6; the
+answer suites unseen and fresh) are never read here, and naming one is refused. Run from the repo root:
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
 
@@ -50,6 +52,9 @@ def main() -> None:
         "--answer-suites", nargs="*", default=list(ANSWER_DEV_SUITES), help="the product's development suites in evals/, whose questions count too"
     )
     args = parser.parse_args()
+    held_out = sorted(set(args.dev) - set(TUNED_ON)) + sorted(set(args.answer_suites) - set(ANSWER_DEV_SUITES))
+    if held_out:
+        parser.error(f"not a development set: {', '.join(held_out)} (held-out sets are never tuned on)")
     assistant = Assistant.from_settings()
     cases = [case for name in args.dev for case in load_triage_suite(Path(f"evals/triage/{name}.jsonl"))]
     cases += [case for name in args.answer_suites for case in answer_suite_cases(Path(f"evals/{name}.jsonl"))]

@@ -40,7 +40,9 @@ def embed_with_peaks(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     own = getattr(embedder, "embed_with_peaks", None)
     if own is not None:
         return np.asarray(own(texts), dtype=np.float32)
-    vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    # A lone question keeps embed_query: some embedders treat queries differently from documents.
+    single = len(texts) == 1
+    vectors = np.atleast_2d(np.asarray(embedder.embed_query(texts[0]) if single else embedder.embed_documents(texts), dtype=np.float32))
     return np.hstack([vectors, np.zeros_like(vectors)])
 
 
@@ -208,7 +210,12 @@ class SentenceTransformerEmbedder:
         rows = []
         for out in outputs:
             mean = out["sentence_embedding"].float().cpu().numpy()
-            mask = out["attention_mask"].bool().cpu()
-            peak = out["token_embeddings"][mask].max(dim=0).values.float().cpu().numpy()
-            rows.append(np.r_[mean / max(float(np.linalg.norm(mean)), 1e-12), peak])
+            mean = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            tokens = out.get("token_embeddings")
+            if tokens is None or tokens.shape[-1] != mean.shape[-1]:
+                # A model with no token states, or a projection after pooling: no maxima to set beside the vector.
+                rows.append(np.r_[mean, np.zeros_like(mean)])
+                continue
+            peak = tokens[out["attention_mask"].bool().cpu()].max(dim=0).values.float().cpu().numpy()
+            rows.append(np.r_[mean, peak])
         return np.asarray(rows, dtype=np.float32)

@@ -299,7 +299,8 @@ class OnnxEmbedder:
         return self._run(self._tokenize([text]), self._session(_threads()))[0]
 
     def embed_with_peaks(self, texts: Sequence[str]) -> np.ndarray:
-        """A question and the sentences triage reads (few texts): every core on each run, as embed_query."""
+        """A question and the sentences triage reads: every core on each run, as embed_query. (The exemplar bank also
+        comes through here, once: its rows are then kept on disk by embeddings.embed_fixed.)"""
         encodings = self._tokenize(list(texts))
         done = self._run_in_turn(encodings, self._batches(encodings, self.RUN_ROWS), peaks=True)
         return self._collect(len(encodings), done, 2 * self.dimension)

@@ -124,7 +124,7 @@ _TRAINED_LOCK = threading.Lock()
 TRAINING_STEPS = 3000
 TRAINING_RATE = 2.0
 # Bump when train_logistic's method changes: trained weights kept on disk are keyed by it.
-TRAINING_METHOD = "logistic-gd-2"  # 2: over embed_with_peaks rows
+TRAINING_METHOD = "logistic-gd-3"  # 2: over embed_with_peaks rows; 3: a floor under the peaks' spread
 
 
 class SemanticLayer:
@@ -218,7 +218,9 @@ def train_on_features(features: np.ndarray, labels: np.ndarray, l2: float, peak_
     product with its raw row."""
     dim = features.shape[1] // 2
     means, peaks = features[:, :dim], features[:, dim:]
-    centre, spread = peaks.mean(axis=0), peaks.std(axis=0) + 1e-6
+    # A floor under the spread: a dimension nearly constant over the bank (one has std 2e-9) would otherwise get a
+    # weight large enough for float noise on another backend to move the logit.
+    centre, spread = peaks.mean(axis=0), np.maximum(peaks.std(axis=0), 1e-3)
     scaled = peak_weight * (peaks - centre) / spread
     weights, bias = train_logistic(np.hstack([means, scaled]), labels, l2)
     peak_weights = weights[dim:] * peak_weight / spread

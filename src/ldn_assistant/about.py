@@ -198,9 +198,12 @@ def _triage_markdown(report: dict[str, Any]) -> list[str]:
     halves = (report.get("triage") or {}).get("halves") or {}
     if not halves:
         return []
+    from .evaluation.triage_eval import TUNED_ON
+
+    tuned = " and ".join(f"*{name}*" for name in TUNED_ON)
     lines = [
         "",
-        "**Emergency checks** (messages describing an emergency, and ordinary ones; the check was tuned on *dev*",
+        f"**Emergency checks** (messages describing an emergency, and ordinary ones; the check was tuned on {tuned}",
         "only, and the other sets were never used to tune it):",
         "",
         "| Set | Emergencies caught | Ordinary messages flagged as emergencies |",

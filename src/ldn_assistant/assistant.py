@@ -15,7 +15,7 @@ from .answer import Composer, cite
 from .basis import UNKNOWN_CORPUS
 from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
-from .embeddings import Embedder, embed_with_peaks, make_embedder
+from .embeddings import Embedder, embed_with_peaks, make_embedder, split_peaks
 from .evidence import EvidenceGate
 from .index import Index, ProgressCallback, ingest
 from .retrieval import LEXICAL_WEIGHT, DocumentContext, HybridRetriever
@@ -204,7 +204,7 @@ class Assistant:
             return None, None
         query = self.retriever.query_text(question)
         rows = embed_with_peaks(self.embedder, [query, *self.detector.windows(question)])
-        return rows[0, : rows.shape[1] // 2], rows
+        return split_peaks(rows[0])[0], rows
 
     def _answer(self, question: str) -> Answer:
         # Patterns first, with no model and no index: an emergency is recognised even if those fail.

@@ -46,6 +46,12 @@ def embed_with_peaks(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     return np.hstack([vectors, np.zeros_like(vectors)])
 
 
+def split_peaks(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """embed_with_peaks rows (or one row) as (unit vectors, token-wise maxima): the two halves of the last axis."""
+    half = rows.shape[-1] // 2
+    return rows[..., :half], rows[..., half:]
+
+
 class MissingDependency(ImportError):
     """An optional package is not installed; the message names the pip install."""
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .domains.profile import DomainProfile, SemanticTriage, TriageRules
-from .embeddings import cached_array, embed_fixed
+from .embeddings import cached_array, embed_fixed, split_peaks
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -186,8 +186,7 @@ class SemanticLayer:
             lambda: np.append(*train_on_features(features, labels, self.semantic.l2, self.semantic.peak_weight)),  # weights, then bias
             shape=(features.shape[1] + 1,),
         )
-        dim = features.shape[1] // 2
-        return features[: len(positives), :dim], model[:-1], float(model[-1])
+        return split_peaks(features[: len(positives)])[0], model[:-1], float(model[-1])
 
     def warm_up(self) -> None:
         self._trained()
@@ -199,7 +198,7 @@ class SemanticLayer:
 
     def category(self, features: np.ndarray) -> str:
         emergency, _, _ = self._trained()
-        sims = emergency @ np.asarray(features, dtype=np.float64)[: emergency.shape[1]]
+        sims = emergency @ split_peaks(np.asarray(features, dtype=np.float64))[0]
         k = max(1, self.semantic.neighbours)
         per_category = [np.sort(sims[self._labels == c])[-k:].mean() for c in self.categories]
         return self.categories[int(np.argmax(per_category))]
@@ -216,8 +215,8 @@ def train_on_features(features: np.ndarray, labels: np.ndarray, l2: float, peak_
     """Weights over embed_with_peaks rows: the peaks are standardised over the bank and scaled by `peak_weight`
     before training, and that affine step is folded into the weights and bias, so a question's logit is one dot
     product with its raw row."""
-    dim = features.shape[1] // 2
-    means, peaks = features[:, :dim], features[:, dim:]
+    means, peaks = split_peaks(features)
+    dim = means.shape[1]
     # A floor under the spread: a dimension nearly constant over the bank (one has std 2e-9) would otherwise get a
     # weight large enough for float noise on another backend to move the logit.
     centre, spread = peaks.mean(axis=0), np.maximum(peaks.std(axis=0), 1e-3)

@@ -53,7 +53,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """The product (ldn-assistant) on every suite, per backend: {backend: {suite: {metric: value}}}; with
     triage_dir, the emergency triage too (its layered detector reads the question's embedding), as
-    `triage-dev`, `triage-locked` and `triage-writer6` with recall and false-alarm rate."""
+    `triage-<set>` for each set of triage_eval.HALVES, with recall and false-alarm rate."""
     from .runner import run_eval
     from .suites import load_suites
 

@@ -171,9 +171,9 @@ def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
     for plot in plots:
         out += [f"![{plot.stem}]({plot.name})", ""]
     if "triage" in data:
-        from .triage_eval import triage_markdown
+        from .triage_eval import TUNING_NOTE, triage_markdown
 
-        out += ["## Emergency triage (evals/triage/)", "", "Thresholds were chosen on the dev half; the locked half and writer6 were never tuned on.", ""]
+        out += ["## Emergency triage (evals/triage/)", "", TUNING_NOTE, ""]
         out += triage_markdown(data["triage"])
     if PRODUCT in systems:
         failures = [c for c in data["cases"] if not c["got"][PRODUCT]["passed"]]

@@ -225,7 +225,7 @@ def summary_lines(metrics: dict[str, SystemMetrics]) -> list[str]:
     type=click.Choice(SYSTEM_NAMES),
     help="Run only these systems (repeatable). Default: all four.",
 )
-@click.option("--no-triage", is_flag=True, help="Skip the emergency-triage suite in evals/triage/ (dev, locked and writer6).")
+@click.option("--no-triage", is_flag=True, help="Skip the emergency-triage suite in evals/triage/ (every set there).")
 @setting_options("corpus_dir", "index_dir", "top_k", "embedding_model")
 @quiet_option()
 @scifact_options
@@ -293,9 +293,9 @@ def eval_command(
 
     triage = None
     if not no_triage and (DEFAULT_SUITES_DIR / "triage").is_dir():
-        from .triage_eval import TRIAGE_DIR, run_triage
+        from .triage_eval import HALVES, TRIAGE_DIR, run_triage
 
-        say("running the triage suite (evals/triage/: dev, locked and writer6)")
+        say(f"running the triage suite (evals/triage/: {', '.join(HALVES)})")
         triage = run_triage(assistant, TRIAGE_DIR)
     written = write_report(run, report_dir, thresholds=thresholds, misses=misses, triage=triage)
     for line in summary_lines(metrics):

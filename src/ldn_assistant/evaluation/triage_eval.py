@@ -1,10 +1,9 @@
 """The triage suite: emergency recall per category and false alarms, on messages no rule was fitted to.
 
-evals/triage/ holds two halves written by different people before any tuning: dev.jsonl (thresholds,
-patterns and exemplars are chosen on it) and locked.jsonl (never tuned on; the figures reported), and a
-third held-out set, writer6.jsonl: a sixth writer's messages, written as exemplars without sight of any
-file of the project, that lost to the bank without them on dev and so never trained anything (six of
-the nine categories: no seizure, allergic reaction or unresponsive emergencies).
+evals/triage/ holds five sets, each written by a writer of its own before the choices it measures: dev.jsonl
+and dev2.jsonl (TUNED_ON: thresholds, patterns and exemplar batches are chosen on them), and three held-out
+sets, never tuned on, whose figures are reported: locked.jsonl, locked2.jsonl and writer6.jsonl (a sixth
+writer's messages, written as exemplars that lost on dev and so trained nothing; six of the nine categories).
 Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "category"}.
 """
 
@@ -28,6 +27,7 @@ HALVES = ("dev", "dev2", "locked", "locked2", "writer6")  # in the report's orde
 TUNED_ON = ("dev", "dev2")  # thresholds and choices are made on these; the others are held out
 EXPECTED = ("emergency", "risk", "routine")
 ROUTINE_CATEGORIES = ("everyday", "venting", "mild_symptom", "off_topic")
+TUNING_NOTE = f"Thresholds were chosen on {' and '.join(TUNED_ON)}; {', '.join(h for h in HALVES if h not in TUNED_ON)} were never tuned on."
 LAYERED, PATTERNS_ONLY, REGEX_BASELINE = "layered", "patterns-only", "regex-baseline"
 TRIAGE_SYSTEMS = (LAYERED, PATTERNS_ONLY, REGEX_BASELINE)
 TRIAGE_DESCRIPTIONS = {

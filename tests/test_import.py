@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "chromadb", "gradio", "sentence_transformers", "langchain", "langchain_core", "transformers", "onnxruntime", "tokenizers"]
+HEAVY = ["torch", "chromadb", "gradio", "sentence_transformers", "langchain", "langchain_core", "transformers", "onnxruntime", "tokenizers", "sklearn"]
 
 PROBE = """
 import json, sys

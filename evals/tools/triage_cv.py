@@ -1,16 +1,16 @@
-"""Choose the triage classifier's settings (peak_weight, l2) by holding out one exemplar writer at a time.
+"""Choose the triage classifier's settings (hidden_units, peak_weight, l2) by holding out one exemplar writer at a time.
 
 The dev sets are small enough that several choices tie on them, and they hold two writers' wording. Here
 each writer's exemplars are left out in turn: the classifier trains on the others' and is scored on the
 left-out writer's emergencies against their contrast messages, the way it meets a new user's phrasing. The
-dev sets are scored too (trained on the whole bank). No held-out set (locked, locked2, writer6) is read.
+dev sets are scored too (trained on the whole bank). No held-out set (locked, locked2, writer6, writer10, writer11) is read.
 
 A writer's exemplars are the lines of the profile that one commit added (git blame), so this needs the
 repository's history. Scores are threshold-free: ROC AUC of the classifier's logit (the most over the
 message and its sentence windows, as in the product) and recall at the logit that flags 5% of the
 left-out contrasts. Run from the repo root:
 
-    .venv/bin/python evals/tools/triage_cv.py [--peak-weights 0 0.03 0.05 0.08] [--l2 0.3 1.0]
+    .venv/bin/python evals/tools/triage_cv.py [--hidden-units 0 128] [--peak-weights 0.05] [--l2 0.1 1.0]
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import numpy as np
 
 from ldn_assistant.assistant import Assistant
 from ldn_assistant.evaluation.triage_eval import TUNED_ON, load_triage_suite
-from ldn_assistant.triage import train_on_features, windows_to_embed
+from ldn_assistant.triage import windows_to_embed
+from ldn_assistant.triage_classifier import train_on_features
 
 PROFILE = Path("src/ldn_assistant/domains/ldn.toml")
 _STRING_LINE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"),\s*$')
@@ -54,8 +55,9 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--peak-weights", type=float, nargs="+", default=[0.0, 0.03, 0.05, 0.08])
-    parser.add_argument("--l2", type=float, nargs="+", default=[0.3, 1.0])
+    parser.add_argument("--hidden-units", type=int, nargs="+", default=[0, 128])
+    parser.add_argument("--peak-weights", type=float, nargs="+", default=[0.05])
+    parser.add_argument("--l2", type=float, nargs="+", default=[0.1, 1.0])
     args = parser.parse_args()
     assistant = Assistant.from_settings()
     semantic = assistant.profile.triage.semantic  # type: ignore[union-attr]
@@ -74,20 +76,21 @@ def main() -> None:
     trains = np.array([r[3] for r in rows])
     groups = list(dict.fromkeys(group))
     print("groups:", ", ".join(f"{g} ({(group == g).sum()})" for g in groups))
-    for peak_weight in args.peak_weights:
-        for l2 in args.l2:
-            scores = []
-            for held in groups:
-                train = np.where(trains & (group != held))[0]
-                weights, bias = train_on_features(features[train], emergency[train].astype(float), l2, peak_weight)
-                best = np.full(len(texts), -np.inf)
-                np.maximum.at(best, owner, features @ weights + bias)
-                test = group == held
-                pos, neg = best[test & emergency], best[test & ~emergency]
-                scores.append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
-            detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in scores)
-            mean_auc, mean_recall = np.mean([s[1] for s in scores]), np.mean([s[2] for s in scores])
-            print(f"peak_weight {peak_weight} l2 {l2}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}")
+    for hidden in args.hidden_units:
+        for peak_weight in args.peak_weights:
+            for l2 in args.l2:
+                scores = []
+                for held in groups:
+                    train = np.where(trains & (group != held))[0]
+                    classifier = train_on_features(features[train], emergency[train].astype(float), l2, peak_weight, hidden)
+                    best = np.full(len(texts), -np.inf)
+                    np.maximum.at(best, owner, classifier.logits(features))
+                    test = group == held
+                    pos, neg = best[test & emergency], best[test & ~emergency]
+                    scores.append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
+                detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in scores)
+                mean_auc, mean_recall = np.mean([s[1] for s in scores]), np.mean([s[2] for s in scores])
+                print(f"hidden_units {hidden} peak_weight {peak_weight} l2 {l2}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}", flush=True)
 
 
 if __name__ == "__main__":

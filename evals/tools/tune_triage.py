@@ -5,7 +5,7 @@ The emergency threshold: the lowest classifier logit whose dev false-alarm rate 
 classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
 threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions, counted over
 the triage sets and the answer suites' questions together (the everyday questions of core and holdout rarely
-get the note, so each triage set alone runs above 10%). The held-out sets (locked, locked2, writer6; the
+get the note, so each triage set alone runs above 10%). The held-out sets (locked, locked2, writer6, writer10, writer11; the
 answer suites unseen and fresh) are never read here, and naming one is refused. Run from the repo root:
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
@@ -16,12 +16,12 @@ then copy the printed values into [triage.semantic] of the profile.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ldn_assistant.assistant import Assistant
+from ldn_assistant.evaluation.suites import load_suite
 from ldn_assistant.evaluation.triage_eval import TUNED_ON, TriageCase, load_triage_suite
 from ldn_assistant.safety import clean_question
 
@@ -34,13 +34,9 @@ ANSWER_DEV_SUITES = ("core", "holdout")
 
 def answer_suite_cases(path: Path) -> list[TriageCase]:
     """An answer suite's questions as triage cases: emergencies where the suite expects that status, else routine."""
-    cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            expected = "emergency" if row["expected_status"] == "emergency" else "routine"
-            cases.append(TriageCase(row["id"], row["user_input"], expected, row.get("category", "")))
-    return cases
+    return [
+        TriageCase(c.id, c.user_input, "emergency" if c.expected_status == "emergency" else "routine", c.category) for c in load_suite(path).cases
+    ]
 
 
 def main() -> None:

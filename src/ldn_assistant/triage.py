@@ -18,6 +18,7 @@ answer with the crisis note on top.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ import numpy as np
 
 from .domains.profile import DomainProfile, SemanticTriage, TriageRules
 from .embeddings import cached_array, embed_fixed, split_peaks
+from .triage_classifier import Classifier, flat_size, layer_sizes, train_on_features, training_ident
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -119,20 +121,16 @@ class PatternLayer:
         return any(p.search(text) for p in self.rules.risk)
 
 
-_TRAINED: dict[tuple[str, str | None, int], tuple[np.ndarray, np.ndarray, float]] = {}
+_TRAINED: dict[str, tuple[np.ndarray, Classifier]] = {}  # keyed by SemanticLayer._ident(), as JSON
 _TRAINED_LOCK = threading.Lock()
-TRAINING_STEPS = 3000
-TRAINING_RATE = 2.0
-# Bump when train_logistic's method changes: trained weights kept on disk are keyed by it.
-TRAINING_METHOD = "logistic-gd-3"  # 2: over embed_with_peaks rows; 3: a floor under the peaks' spread
 
 
 class SemanticLayer:
-    """Layer 2: a linear classifier over sentence embeddings, trained on the exemplar bank at first use.
+    """Layer 2: a classifier over sentence embeddings (triage_classifier), trained on the exemplar bank at first use.
 
-    Emergency exemplars are the positives, contrast exemplars the negatives. A linear boundary in the
+    Emergency exemplars are the positives, contrast exemplars the negatives. A learned boundary in the
     embedding space generalises past the exemplars' wording better than nearest neighbours (measured
-    on the dev half: recall 0.67 against 0.53 at the same false-alarm rate). The category shown is
+    on the dev half with the first, linear classifier: recall 0.67 against 0.53 at the same false-alarm rate). The category shown is
     the nearest exemplars' category.
 
     Its features are a text's mean vector and, weighted by the profile's peak_weight, the token-wise maxima
@@ -147,57 +145,59 @@ class SemanticLayer:
         self._labels = np.array([c for c, group in semantic.emergency.items() for _ in group])
         self._emergency_texts = [t for group in semantic.emergency.values() for t in group]
         self._contrast_texts = [t for group in semantic.contrast.values() for t in group]
-        self._model: tuple[np.ndarray, np.ndarray, float] | None = None  # emergency bank, weights, bias
+        self._model: tuple[np.ndarray, Classifier] | None = None  # emergency bank vectors, classifier
 
-    def _trained(self) -> tuple[np.ndarray, np.ndarray, float]:
+    def _ident(self) -> dict[str, object]:
+        """Everything the trained classifier depends on: its key on disk and in this process."""
+        semantic = self.semantic
+        return {
+            "kind": "triage-classifier",
+            **training_ident(semantic.l2, semantic.peak_weight, semantic.hidden_units),
+            "backend": getattr(self.embedder, "backend", None),
+            "model": self.embedder.name,
+            "positives": self._emergency_texts,
+            "negatives": self._contrast_texts,
+        }
+
+    def _trained(self) -> tuple[np.ndarray, Classifier]:
         if self._model is None:
-            # Shared by every Assistant in the process with the same model and bank: training embeds
-            # about a thousand exemplars, which an app opening several indexes should pay once.
-            bank = hash((tuple(self._emergency_texts), tuple(self._contrast_texts), self.semantic.l2, self.semantic.peak_weight))
-            key = (self.embedder.name, getattr(self.embedder, "backend", None), bank)
+            # Shared by every Assistant in the process with the same model and bank: training embeds some
+            # thousands of exemplars and fits the network, which an app opening several indexes should pay once.
+            ident = self._ident()
+            key = json.dumps(ident, sort_keys=True)
             with _TRAINED_LOCK:
                 if key not in _TRAINED:
-                    _TRAINED[key] = self._fit()
+                    _TRAINED[key] = self._fit(ident)
                 self._model = _TRAINED[key]
         return self._model
 
-    def _fit(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """(emergency exemplar vectors, weights, bias): vectors and weights both read from disk after the first process."""
+    def _fit(self, ident: dict[str, object]) -> tuple[np.ndarray, Classifier]:
+        """(emergency exemplar vectors, classifier): vectors and weights both read from disk after the first process."""
         positives, negatives = self._emergency_texts, self._contrast_texts
         features = np.asarray(embed_fixed(self.embedder, positives + negatives, peaks=True), dtype=np.float64)
         labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
-        # Training took 0.35 s of every cold start (0.7 s with twice the bank), so the weights are kept
-        # beside the vectors, keyed by the bank, model, backend and training settings.
-        ident = {
-            "kind": "triage-logistic",
-            "method": TRAINING_METHOD,
-            "rate": TRAINING_RATE,
-            "backend": getattr(self.embedder, "backend", None),
-            "model": self.embedder.name,
-            "l2": self.semantic.l2,
-            "peak_weight": self.semantic.peak_weight,
-            "steps": TRAINING_STEPS,
-            "positives": positives,
-            "negatives": negatives,
-        }
-        model = cached_array(
+        semantic = self.semantic
+        sizes = layer_sizes(features.shape[1], semantic.hidden_units)
+        # Training takes seconds (about 15 s for the ldn bank on two cores), so the weights are kept beside the
+        # vectors under `ident`. The torch backend has no such folder: it trains in each process (and embeds the
+        # bank again, which takes longer still).
+        flat = cached_array(
             getattr(self.embedder, "vector_cache", None),
             ident,
-            lambda: np.append(*train_on_features(features, labels, self.semantic.l2, self.semantic.peak_weight)),  # weights, then bias
-            shape=(features.shape[1] + 1,),
+            lambda: train_on_features(features, labels, semantic.l2, semantic.peak_weight, semantic.hidden_units).flat(),
+            shape=(flat_size(sizes),),
         )
-        return split_peaks(features[: len(positives)])[0], model[:-1], float(model[-1])
+        return split_peaks(features[: len(positives)])[0], Classifier.from_flat(flat, sizes)
 
     def warm_up(self) -> None:
         self._trained()
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         """Classifier logits of embed_with_peaks rows."""
-        _, weights, bias = self._trained()
-        return np.asarray(features, dtype=np.float64) @ weights + bias
+        return self._trained()[1].logits(features)
 
     def category(self, features: np.ndarray) -> str:
-        emergency, _, _ = self._trained()
+        emergency = self._trained()[0]
         sims = emergency @ split_peaks(np.asarray(features, dtype=np.float64))[0]
         k = max(1, self.semantic.neighbours)
         per_category = [np.sort(sims[self._labels == c])[-k:].mean() for c in self.categories]
@@ -209,33 +209,6 @@ class SemanticLayer:
         if logits[top] >= self.semantic.emergency_threshold:
             return EmergencySignal(True, False, self.category(features[top]), "semantic", float(logits[top]))
         return EmergencySignal(False, bool(logits[top] >= self.semantic.risk_threshold), None, "", float(logits[top]))
-
-
-def train_on_features(features: np.ndarray, labels: np.ndarray, l2: float, peak_weight: float) -> tuple[np.ndarray, float]:
-    """Weights over embed_with_peaks rows: the peaks are standardised over the bank and scaled by `peak_weight`
-    before training, and that affine step is folded into the weights and bias, so a question's logit is one dot
-    product with its raw row."""
-    means, peaks = split_peaks(features)
-    dim = means.shape[1]
-    # A floor under the spread: a dimension nearly constant over the bank (one has std 2e-9) would otherwise get a
-    # weight large enough for float noise on another backend to move the logit.
-    centre, spread = peaks.mean(axis=0), np.maximum(peaks.std(axis=0), 1e-3)
-    scaled = peak_weight * (peaks - centre) / spread
-    weights, bias = train_logistic(np.hstack([means, scaled]), labels, l2)
-    peak_weights = weights[dim:] * peak_weight / spread
-    return np.r_[weights[:dim], peak_weights], bias - float(peak_weights @ centre)
-
-
-def train_logistic(x: np.ndarray, y: np.ndarray, l2: float, steps: int = TRAINING_STEPS, rate: float = TRAINING_RATE) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression by full-batch gradient descent: deterministic, no extra package."""
-    weights = np.zeros(x.shape[1])
-    bias = 0.0
-    n = len(y)
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ weights + bias)))
-        weights -= rate * (x.T @ (p - y) / n + l2 * weights / n)
-        bias -= rate * float((p - y).mean())
-    return weights, bias
 
 
 class EmergencyDetector:

@@ -65,8 +65,9 @@ class SemanticTriage:
     emergency_threshold: float  # classifier logit at or above which a message is an emergency
     risk_threshold: float  # logit at or above which a non-emergency gets the crisis note
     neighbours: int  # exemplars averaged to name the category
-    l2: float  # regularisation of the classifier
+    l2: float  # penalty on the classifier's weights
     peak_weight: float  # weight of the standardised token-wise maxima beside the mean vector (0: the mean alone)
+    hidden_units: int  # ReLU units of the classifier's hidden layer (0: a linear classifier)
     window_min_words: int  # a long message's sentences of at least this many words are also read alone
 
 
@@ -168,8 +169,17 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
         return None
     emergency = {cat: _strings(f"{where}.exemplars.emergency.{cat}", v) for cat, v in exemplars.get("emergency", {}).items()}
     contrast = {kind: _strings(f"{where}.exemplars.contrast.{kind}", v) for kind, v in exemplars.get("contrast", {}).items()}
-    if not emergency:
+    if not any(emergency.values()):
         raise ProfileError(f"{where}.semantic needs [triage.exemplars.emergency] exemplars")
+    if not any(contrast.values()):
+        raise ProfileError(f"{where}.semantic needs [triage.exemplars.contrast] exemplars: the classifier learns from them what is not an emergency")
+    for key in ("l2", "peak_weight"):
+        value = semantic.get(key, 0.0)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ProfileError(f"{where}.semantic.{key} must be a number at least 0, not {value!r}")
+    hidden = semantic.get("hidden_units", 0)
+    if not isinstance(hidden, int) or isinstance(hidden, bool) or hidden < 0:
+        raise ProfileError(f"{where}.semantic.hidden_units must be a whole number at least 0 (0: a linear classifier), not {hidden!r}")
     try:
         return SemanticTriage(
             emergency=emergency,
@@ -179,6 +189,7 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
             neighbours=int(semantic.get("neighbours", 1)),
             l2=float(semantic.get("l2", 1.0)),
             peak_weight=float(semantic.get("peak_weight", 0.0)),
+            hidden_units=int(semantic.get("hidden_units", 0)),
             window_min_words=int(semantic.get("window_min_words", 6)),
         )
     except (KeyError, TypeError, ValueError) as exc:

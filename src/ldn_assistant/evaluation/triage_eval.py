@@ -1,9 +1,10 @@
 """The triage suite: emergency recall per category and false alarms, on messages no rule was fitted to.
 
-evals/triage/ holds five sets, each written by a writer of its own before the choices it measures: dev.jsonl
-and dev2.jsonl (TUNED_ON: thresholds, patterns and exemplar batches are chosen on them), and three held-out
-sets, never tuned on, whose figures are reported: locked.jsonl, locked2.jsonl and writer6.jsonl (a sixth
-writer's messages, written as exemplars that lost on dev and so trained nothing; six of the nine categories).
+evals/triage/ holds seven sets, each written by a writer of its own before the choices it measures: dev.jsonl
+and dev2.jsonl (TUNED_ON: thresholds, patterns and exemplar batches are chosen on them), and five held-out
+sets, never tuned on, whose figures are reported: locked.jsonl, locked2.jsonl, and writer6.jsonl, writer10.jsonl
+and writer11.jsonl (three writers' messages written as exemplar batches that did not win on dev and so trained
+nothing; writer6 covers six of the nine categories).
 Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "category"}.
 """
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ..assistant import Assistant
 
 TRIAGE_DIR = Path("evals/triage")
-HALVES = ("dev", "dev2", "locked", "locked2", "writer6")  # in the report's order
+HALVES = ("dev", "dev2", "locked", "locked2", "writer6", "writer10", "writer11")  # in the report's order
 TUNED_ON = ("dev", "dev2")  # thresholds and choices are made on these; the others are held out
 EXPECTED = ("emergency", "risk", "routine")
 ROUTINE_CATEGORIES = ("everyday", "venting", "mild_symptom", "off_topic")

@@ -1,0 +1,118 @@
+"""Triage's classifier (ldn_assistant.triage_classifier) on small made-up rows: no model needed."""
+
+from importlib.resources import files
+
+import numpy as np
+import pytest
+
+from ldn_assistant.domains.profile import ProfileError, load_profile_file
+from ldn_assistant.triage_classifier import Classifier, flat_size, layer_sizes, train_on_features
+
+DIM = 6  # a row is DIM mean-vector numbers, then DIM token-wise maxima
+
+
+def _bank(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rows = rng.normal(size=(80, 2 * DIM))
+    rows[:, DIM:] = 3.0 + 2.0 * rows[:, DIM:]  # maxima on their own scale, as the encoder gives them
+    labels = (rows[:, 0] + 0.5 * rows[:, DIM + 1] > 0).astype(float)
+    return rows, labels
+
+
+def _network_on_standardised(rows: np.ndarray, classifier: Classifier, bank: np.ndarray, peak_weight: float) -> np.ndarray:
+    """What the trained network sees: the maxima standardised over the bank; its first layer reads those back."""
+    peaks = bank[:, DIM:]
+    centre, spread = peaks.mean(axis=0), peaks.std(axis=0)
+    inputs = np.hstack([rows[:, :DIM], peak_weight * (rows[:, DIM:] - centre) / spread])
+    first, bias = classifier.layers[0]
+    unfolded = np.vstack([first[:DIM], first[DIM:] * (spread / peak_weight)[:, None]])
+    x = inputs @ unfolded + (bias + centre @ first[DIM:])
+    for weights, b in classifier.layers[1:]:
+        x = np.maximum(x, 0.0) @ weights + b
+    return x[:, 0]
+
+
+@pytest.mark.parametrize("hidden_units", [0, 8])
+def test_the_folded_weights_score_raw_rows_as_the_network_scores_standardised_ones(hidden_units):
+    rows, labels = _bank()
+    classifier = train_on_features(rows, labels, l2=0.1, peak_weight=0.5, hidden_units=hidden_units)
+    assert np.allclose(classifier.logits(rows), _network_on_standardised(rows, classifier, rows, 0.5), atol=1e-9)
+    assert ((classifier.logits(rows) > 0) == labels.astype(bool)).mean() > 0.9  # it learned the rule
+
+
+@pytest.mark.parametrize("hidden_units", [0, 8])
+def test_weights_round_trip_through_their_flat_form(hidden_units):
+    rows, labels = _bank()
+    classifier = train_on_features(rows, labels, l2=0.1, peak_weight=0.5, hidden_units=hidden_units)
+    sizes = layer_sizes(2 * DIM, hidden_units)
+    flat = classifier.flat()
+    assert flat.shape == (flat_size(sizes),)
+    again = Classifier.from_flat(flat, sizes)
+    assert np.array_equal(again.logits(rows), classifier.logits(rows))
+    with pytest.raises(ValueError, match="do not fill"):
+        Classifier.from_flat(flat[:-1], sizes)
+
+
+def test_the_same_bank_trains_the_same_weights():
+    rows, labels = _bank()
+    first = train_on_features(rows, labels, 0.1, 0.5, 8).flat()
+    assert np.array_equal(first, train_on_features(rows, labels, 0.1, 0.5, 8).flat())
+
+
+def test_a_maximum_constant_over_the_bank_gets_no_weight():
+    rows, labels = _bank()
+    rows[:, DIM + 2] = 1.5  # constant, as every maximum is for an embedder without token states
+    classifier = train_on_features(rows, labels, 0.1, 0.5, 8)
+    assert not classifier.layers[0][0][DIM + 2].any() and classifier.layers[0][0][DIM + 1].any()
+    moved = rows.copy()
+    moved[:, DIM + 2] = 40.0  # a question whose maximum there differs from the bank's scores the same
+    assert np.array_equal(classifier.logits(moved), classifier.logits(rows))
+
+
+def test_a_bank_of_one_kind_is_refused():
+    rows, _ = _bank()
+    with pytest.raises(ValueError, match="both emergency and contrast"):
+        train_on_features(rows, np.ones(len(rows)), 0.1, 0.5, 8)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("hidden_units = -5", "hidden_units must be a whole number at least 0"),
+        ("hidden_units = 12.7", "hidden_units must be a whole number at least 0"),
+        ("hidden_units = true", "hidden_units must be a whole number at least 0"),
+        ("l2 = -1.0", "l2 must be a number at least 0"),
+    ],
+)
+def test_a_bad_classifier_setting_in_a_profile_is_refused_by_name(tmp_path, setting, message):
+    bare = files("ldn_assistant.domains").joinpath("none.toml").read_text(encoding="utf-8")
+    triage = f"""
+[triage.semantic]
+emergency_threshold = 1.0
+risk_threshold = 0.0
+{setting}
+
+[triage.exemplars.emergency]
+seizure = ["he is fitting and will not stop shaking"]
+
+[triage.exemplars.contrast]
+risk = ["Can LDN cause seizures?"]
+"""
+    path = tmp_path / "profile.toml"
+    path.write_text(bare + triage, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message):
+        load_profile_file(path)
+    path.write_text(bare + triage.replace(setting, "hidden_units = 4"), encoding="utf-8")
+    assert load_profile_file(path).triage.semantic.hidden_units == 4
+
+
+def test_a_profile_with_empty_emergency_lists_is_refused(tmp_path):
+    bare = files("ldn_assistant.domains").joinpath("none.toml").read_text(encoding="utf-8")
+    path = tmp_path / "profile.toml"
+    path.write_text(
+        bare + '\n[triage.semantic]\nemergency_threshold = 1.0\nrisk_threshold = 0.0\n\n[triage.exemplars.emergency]\nseizure = []\n\n'
+        '[triage.exemplars.contrast]\nrisk = ["Can LDN cause seizures?"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError, match="needs \\[triage.exemplars.emergency\\] exemplars"):
+        load_profile_file(path)

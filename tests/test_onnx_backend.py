@@ -70,8 +70,30 @@ def test_fixed_texts_are_embedded_once_then_read_from_disk(tmp_path, onnx_embedd
     assert embed_fixed(onnx_embedder, bank[:2], tmp_path).any()  # other texts, another file
     assert embed_fixed(int8_embedder, bank, tmp_path).any()  # another backend never reads fp32's vectors
     assert len(list(tmp_path.glob("*.npy"))) == 3
-    # torch has no cache folder of its own: nothing is written beside its model.
-    assert getattr(torch_embedder, "vector_cache", None) is None
+    assert embed_fixed(torch_embedder, bank, tmp_path).any()  # nor does torch, though its vectors are nearly equal
+    assert len(list(tmp_path.glob("*.npy"))) == 4
+    # An embedder built by hand keeps nothing unless told where.
+    assert torch_embedder.vector_cache is None
+
+
+def test_the_torch_backend_keeps_its_vectors_under_its_model_files(tmp_path):
+    """Without a folder, every process on torch would embed the exemplar bank and train triage again (minutes)."""
+    from ldn_assistant.embeddings import make_embedder
+    from ldn_assistant.embeddings_onnx import torch_vector_cache
+    from ldn_assistant.settings import Settings
+
+    model = tmp_path / "my-model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"weights")
+    settings = Settings(embedding_model=str(model), index_dir=tmp_path / "index")
+    folder = make_embedder(settings).vector_cache
+    assert folder is not None and folder == torch_vector_cache(str(model), tmp_path / "index" / ".onnx")
+    assert folder != make_embedder(Settings(index_dir=tmp_path / "index")).vector_cache  # the bundled model's
+    # New weights at the same path: a new folder, so no vector of the old weights is read.
+    os.utime(model / "model.safetensors", ns=(1, 1))
+    assert torch_vector_cache(str(model)) != folder
+    # A hub name that is not in the local cache: nothing to key it on, so nothing is kept.
+    assert torch_vector_cache("someone/not-downloaded-model") is None
 
 
 # --- Equivalence with PyTorch, on what the index and the questions really embed -------------------------------

@@ -34,7 +34,7 @@ def embed_with_peaks(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Per text, its unit-length vector (as embed_documents) followed by the token-wise maximum of the model's last
     hidden states, from one encoder run: retrieval reads the first half, triage both. Both backends give the maxima
     (their `embed_with_peaks`); an embedder of the caller's own without one gets zeros there, which leaves triage's
-    classifier to the vectors alone (its training then finds nothing in the zeros)."""
+    classifier to the vectors alone (training leaves out a maximum that is constant over the bank)."""
     import numpy as np
 
     own = getattr(embedder, "embed_with_peaks", None)
@@ -69,14 +69,14 @@ def vector_kind(backend: str) -> str:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for; nothing heavy loads until the first text is embedded."""
-    backend = effective_backend(settings)
-    if backend == "torch":
-        return SentenceTransformerEmbedder(settings.embedding_model)
-    from .embeddings_onnx import OnnxEmbedder, default_cache_dir
+    from .embeddings_onnx import OnnxEmbedder, default_cache_dir, torch_vector_cache
 
+    backend = effective_backend(settings)
     # In the venv; where that cannot be written, beside the index.
-    cache = default_cache_dir(fallback=Path(settings.index_dir) / ".onnx")
-    return OnnxEmbedder(settings.embedding_model, quantized=backend == "onnx-int8", cache_dir=cache)
+    fallback = Path(settings.index_dir) / ".onnx"
+    if backend == "torch":
+        return SentenceTransformerEmbedder(settings.embedding_model, vector_cache=torch_vector_cache(settings.embedding_model, fallback))
+    return OnnxEmbedder(settings.embedding_model, quantized=backend == "onnx-int8", cache_dir=default_cache_dir(fallback))
 
 
 def embed_chunks(embedder: Embedder, chunks: Sequence[Sequence[str]], batch_size: int = 64) -> Iterator[np.ndarray]:
@@ -164,9 +164,11 @@ class SentenceTransformerEmbedder:
 
     backend = "torch"
 
-    def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu") -> None:
+    def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu", vector_cache: Path | None = None) -> None:
         self.name = model
         self.device = device
+        # Where embed_fixed and triage keep what they compute once per model (make_embedder sets it); None: nowhere.
+        self.vector_cache = vector_cache
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 

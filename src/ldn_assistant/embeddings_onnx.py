@@ -49,13 +49,58 @@ def _export_key(model_dir: Path) -> str:
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def default_cache_dir(fallback: Path | None = None) -> Path:
+def cache_base(fallback: Path | None = None) -> Path:
     """Inside the virtual environment when there is one we may write to; else `fallback` (beside the index)."""
     in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
     base = Path(sys.prefix) / "share" / "ldn-assistant" / "onnx"
     if not (in_venv and _writable(base)):
         base = Path(fallback) if fallback else Path.home() / ".cache" / "ldn-assistant" / "onnx"
-    return base / _export_key(bundled_model_dir())
+    return base
+
+
+def default_cache_dir(fallback: Path | None = None) -> Path:
+    """The bundled model's export folder (see cache_base for where)."""
+    return cache_base(fallback) / _export_key(bundled_model_dir())
+
+
+def torch_vector_cache(model: str, fallback: Path | None = None) -> Path | None:
+    """Where the torch backend keeps the vectors of fixed text lists (embeddings.embed_fixed) and triage's trained
+    weights: a folder named after the model's files, so replaced weights at the same path or name are embedded
+    anew. None when the model's files cannot be found on disk (a hub name not in the local cache): then nothing is kept.
+
+    Without it, every process on torch embeds the exemplar bank (twice as wide, with the maxima) and trains
+    triage's network again before its first answer: minutes on two cores."""
+    folder = _local_model_dir(model)
+    if folder is None:
+        return None
+    files = [{"name": f.name, "size": f.stat().st_size, "mtime": f.stat().st_mtime_ns} for f in sorted(folder.iterdir()) if f.is_file()]
+    ident = {"model": str(folder.resolve()), "files": files}
+    key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
+    return cache_base(fallback) / f"torch-{key}" / "fixed-vectors"
+
+
+def _local_model_dir(model: str) -> Path | None:
+    """The folder a sentence-transformers model loads from: a local path, the bundled package, or the snapshot
+    the Hugging Face cache holds for a hub name (without touching the network)."""
+    try:
+        path = Path(resolve_model_path(model))
+    except MissingDependency:
+        return None
+    if path.is_dir():
+        return path
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    # sentence-transformers also accepts its own models by their short name.
+    for repo in (model, f"sentence-transformers/{model}"):
+        try:
+            found = try_to_load_from_cache(repo, "config.json")
+        except ValueError:  # not a valid repository name
+            continue
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
 
 
 def _writable(path: Path) -> bool:

@@ -69,6 +69,38 @@ def test_a_maximum_constant_over_the_bank_gets_no_weight():
     assert np.array_equal(classifier.logits(moved), classifier.logits(rows))
 
 
+@pytest.mark.parametrize("hidden_units", [0, 8])
+def test_members_merge_into_one_network_whose_logit_is_their_mean(hidden_units, monkeypatch):
+    import ldn_assistant.triage_classifier as module
+
+    rows, labels = _bank()
+    merged = train_on_features(rows, labels, 0.1, 0.5, hidden_units, members=3)
+    assert [w.shape[1] for w, _ in merged.layers] == layer_sizes(2 * DIM, hidden_units, 3)[1:]
+    alone = []
+    for start in range(3):  # each member alone, as one network trained from that start
+        monkeypatch.setattr(module, "TRAINING_SEED", start)
+        alone.append(train_on_features(rows, labels, 0.1, 0.5, hidden_units).logits(rows))
+    assert np.allclose(merged.logits(rows), np.mean(alone, axis=0), atol=1e-9)
+    if hidden_units:  # different starts, different networks: the mean is not any one of them
+        assert not np.allclose(alone[0], alone[1])
+    with pytest.raises(ValueError, match="at least one member"):
+        train_on_features(rows, labels, 0.1, 0.5, hidden_units, members=0)
+
+
+def test_a_wide_hidden_layer_scored_in_slices_gives_the_logits_of_the_whole_product():
+    from ldn_assistant.triage_classifier import SCORING_SLICE
+
+    rows, _ = _bank()
+    units = 2 * SCORING_SLICE + 7  # two whole slices and a short one
+    sizes = layer_sizes(2 * DIM, units)
+    classifier = Classifier.from_flat(np.random.default_rng(3).normal(size=flat_size(sizes)), sizes)
+    (hidden, hidden_bias), (out, out_bias) = classifier.layers
+    whole = (np.maximum(rows @ hidden + hidden_bias, 0.0) @ out + out_bias)[:, 0]
+    assert len(classifier._slices) == 3
+    assert np.allclose(classifier.logits(rows), whole, atol=1e-9)
+    assert np.allclose(classifier.logits(rows[0]), whole[0], atol=1e-9)  # one row alone
+
+
 def test_a_bank_of_one_kind_is_refused():
     rows, _ = _bank()
     with pytest.raises(ValueError, match="both emergency and contrast"):
@@ -82,6 +114,8 @@ def test_a_bank_of_one_kind_is_refused():
         ("hidden_units = 12.7", "hidden_units must be a whole number at least 0"),
         ("hidden_units = true", "hidden_units must be a whole number at least 0"),
         ("l2 = -1.0", "l2 must be a number at least 0"),
+        ("members = 0", "members must be a whole number at least 1"),
+        ("members = 2.5", "members must be a whole number at least 1"),
     ],
 )
 def test_a_bad_classifier_setting_in_a_profile_is_refused_by_name(tmp_path, setting, message):

@@ -1,4 +1,4 @@
-"""Choose the triage classifier's settings (hidden_units, peak_weight, l2) by holding out one exemplar writer at a time.
+"""Choose the triage classifier's settings (hidden_units, peak_weight, l2, members) by holding out one exemplar writer at a time.
 
 The dev sets are small enough that several choices tie on them, and they hold two writers' wording. Here
 each writer's exemplars are left out in turn: the classifier trains on the others' and is scored on the
@@ -10,12 +10,13 @@ repository's history. Scores are threshold-free: ROC AUC of the classifier's log
 message and its sentence windows, as in the product) and recall at the logit that flags 5% of the
 left-out contrasts. Run from the repo root:
 
-    .venv/bin/python evals/tools/triage_cv.py [--hidden-units 0 128] [--peak-weights 0.05] [--l2 0.1 1.0]
+    .venv/bin/python evals/tools/triage_cv.py [--hidden-units 0 128] [--peak-weights 0.05] [--l2 0.1 1.0] [--members 1 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--hidden-units", type=int, nargs="+", default=[0, 128])
     parser.add_argument("--peak-weights", type=float, nargs="+", default=[0.05])
     parser.add_argument("--l2", type=float, nargs="+", default=[0.1, 1.0])
+    parser.add_argument("--members", type=int, nargs="+", default=[1])
     args = parser.parse_args()
     assistant = Assistant.from_settings()
     semantic = assistant.profile.triage.semantic  # type: ignore[union-attr]
@@ -75,14 +77,16 @@ def main() -> None:
     group = np.array([r[2] for r in rows])
     trains = np.array([r[3] for r in rows])
     groups = list(dict.fromkeys(group))
-    print("groups:", ", ".join(f"{g} ({(group == g).sum()})" for g in groups))
+    # A batch of contrasts alone (or of emergencies alone) has nothing to rank when held out; it only trains.
+    groups = [g for g in groups if (emergency & (group == g)).any() and (~emergency & (group == g)).any()]
+    print("held out in turn:", ", ".join(f"{g} ({(group == g).sum()})" for g in groups))
     for hidden in args.hidden_units:
         for peak_weight in args.peak_weights:
-            for l2 in args.l2:
+            for l2, members in itertools.product(args.l2, args.members):
                 scores = []
                 for held in groups:
                     train = np.where(trains & (group != held))[0]
-                    classifier = train_on_features(features[train], emergency[train].astype(float), l2, peak_weight, hidden)
+                    classifier = train_on_features(features[train], emergency[train].astype(float), l2, peak_weight, hidden, members)
                     best = np.full(len(texts), -np.inf)
                     np.maximum.at(best, owner, classifier.logits(features))
                     test = group == held
@@ -90,7 +94,8 @@ def main() -> None:
                     scores.append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
                 detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in scores)
                 mean_auc, mean_recall = np.mean([s[1] for s in scores]), np.mean([s[2] for s in scores])
-                print(f"hidden_units {hidden} peak_weight {peak_weight} l2 {l2}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}", flush=True)
+                setting = f"hidden {hidden} peak {peak_weight} l2 {l2} members {members}"
+                print(f"{setting}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}", flush=True)
 
 
 if __name__ == "__main__":

@@ -34,9 +34,7 @@ ANSWER_DEV_SUITES = ("core", "holdout")
 
 def answer_suite_cases(path: Path) -> list[TriageCase]:
     """An answer suite's questions as triage cases: emergencies where the suite expects that status, else routine."""
-    return [
-        TriageCase(c.id, c.user_input, "emergency" if c.expected_status == "emergency" else "routine", c.category) for c in load_suite(path).cases
-    ]
+    return [TriageCase(c.id, c.user_input, "emergency" if c.expected_status == "emergency" else "routine", c.category) for c in load_suite(path).cases]
 
 
 def main() -> None:

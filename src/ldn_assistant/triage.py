@@ -152,7 +152,7 @@ class SemanticLayer:
         semantic = self.semantic
         return {
             "kind": "triage-classifier",
-            **training_ident(semantic.l2, semantic.peak_weight, semantic.hidden_units),
+            **training_ident(semantic.l2, semantic.peak_weight, semantic.hidden_units, semantic.members),
             "backend": getattr(self.embedder, "backend", None),
             "model": self.embedder.name,
             "positives": self._emergency_texts,
@@ -177,14 +177,14 @@ class SemanticLayer:
         features = np.asarray(embed_fixed(self.embedder, positives + negatives, peaks=True), dtype=np.float64)
         labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
         semantic = self.semantic
-        sizes = layer_sizes(features.shape[1], semantic.hidden_units)
+        sizes = layer_sizes(features.shape[1], semantic.hidden_units, semantic.members)
         # Training takes seconds (about 15 s for the ldn bank on two cores), so the weights are kept beside the
         # vectors under `ident`. The torch backend has no such folder: it trains in each process (and embeds the
         # bank again, which takes longer still).
         flat = cached_array(
             getattr(self.embedder, "vector_cache", None),
             ident,
-            lambda: train_on_features(features, labels, semantic.l2, semantic.peak_weight, semantic.hidden_units).flat(),
+            lambda: train_on_features(features, labels, semantic.l2, semantic.peak_weight, semantic.hidden_units, semantic.members).flat(),
             shape=(flat_size(sizes),),
         )
         return split_peaks(features[: len(positives)])[0], Classifier.from_flat(flat, sizes)

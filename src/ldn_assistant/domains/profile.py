@@ -68,6 +68,7 @@ class SemanticTriage:
     l2: float  # penalty on the classifier's weights
     peak_weight: float  # weight of the standardised token-wise maxima beside the mean vector (0: the mean alone)
     hidden_units: int  # ReLU units of the classifier's hidden layer (0: a linear classifier)
+    members: int  # networks trained from different random starts whose logits are averaged (1: one network)
     window_min_words: int  # a long message's sentences of at least this many words are also read alone
 
 
@@ -177,9 +178,10 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
         value = semantic.get(key, 0.0)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ProfileError(f"{where}.semantic.{key} must be a number at least 0, not {value!r}")
-    hidden = semantic.get("hidden_units", 0)
-    if not isinstance(hidden, int) or isinstance(hidden, bool) or hidden < 0:
-        raise ProfileError(f"{where}.semantic.hidden_units must be a whole number at least 0 (0: a linear classifier), not {hidden!r}")
+    for key, least, meaning in (("hidden_units", 0, "0: a linear classifier"), ("members", 1, "1: one network")):
+        value = semantic.get(key, least)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ProfileError(f"{where}.semantic.{key} must be a whole number at least {least} ({meaning}), not {value!r}")
     try:
         return SemanticTriage(
             emergency=emergency,
@@ -190,6 +192,7 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
             l2=float(semantic.get("l2", 1.0)),
             peak_weight=float(semantic.get("peak_weight", 0.0)),
             hidden_units=int(semantic.get("hidden_units", 0)),
+            members=int(semantic.get("members", 1)),
             window_min_words=int(semantic.get("window_min_words", 6)),
         )
     except (KeyError, TypeError, ValueError) as exc:

@@ -73,7 +73,10 @@ def torch_vector_cache(model: str, fallback: Path | None = None) -> Path | None:
     folder = _local_model_dir(model)
     if folder is None:
         return None
-    files = [{"name": f.name, "size": f.stat().st_size, "mtime": f.stat().st_mtime_ns} for f in sorted(folder.iterdir()) if f.is_file()]
+    try:
+        files = [{"name": f.name, "size": f.stat().st_size, "mtime": f.stat().st_mtime_ns} for f in sorted(folder.iterdir()) if f.is_file()]
+    except OSError:  # a folder we may not list: loading will say what is wrong; keeping vectors is only a saving
+        return None
     ident = {"model": str(folder.resolve()), "files": files}
     key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
     return cache_base(fallback) / f"torch-{key}" / "fixed-vectors"

@@ -11,7 +11,6 @@ export and in the tests), so it shares indexes with the torch backend; the int8 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .embeddings import MissingDependency, resolve_model_path
+from .manifest import fingerprint_id
 from .settings import BUNDLED_MODEL
 
 if TYPE_CHECKING:
@@ -45,8 +45,7 @@ def _export_key(model_dir: Path) -> str:
     """Names the export: the recipe and the weights file it came from (a reinstalled package exports again)."""
     weights = model_dir / "model.safetensors"
     stat = weights.stat() if weights.exists() else None
-    ident = {"recipe": RECIPE, "model": str(model_dir), "size": stat and stat.st_size, "mtime": stat and stat.st_mtime_ns}
-    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
+    return fingerprint_id({"recipe": RECIPE, "model": str(model_dir), "size": stat and stat.st_size, "mtime": stat and stat.st_mtime_ns})
 
 
 def cache_base(fallback: Path | None = None) -> Path:
@@ -77,9 +76,7 @@ def torch_vector_cache(model: str, fallback: Path | None = None) -> Path | None:
         files = [{"name": f.name, "size": f.stat().st_size, "mtime": f.stat().st_mtime_ns} for f in sorted(folder.iterdir()) if f.is_file()]
     except OSError:  # a folder we may not list: loading will say what is wrong; keeping vectors is only a saving
         return None
-    ident = {"model": str(folder.resolve()), "files": files}
-    key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
-    return cache_base(fallback) / f"torch-{key}" / "fixed-vectors"
+    return cache_base(fallback) / f"torch-{fingerprint_id({'model': str(folder.resolve()), 'files': files})}" / "fixed-vectors"
 
 
 def _local_model_dir(model: str) -> Path | None:

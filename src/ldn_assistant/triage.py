@@ -178,9 +178,9 @@ class SemanticLayer:
         labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
         semantic = self.semantic
         sizes = layer_sizes(features.shape[1], semantic.hidden_units, semantic.members)
-        # Training takes seconds (about 15 s for the ldn bank on two cores), so the weights are kept beside the
-        # vectors under `ident`. The torch backend has no such folder: it trains in each process (and embeds the
-        # bank again, which takes longer still).
+        # Training takes about a minute for the ldn bank's five networks on two cores, so the weights are kept
+        # beside the vectors under `ident` (on every backend make_embedder builds; nowhere for an embedder of the
+        # caller's own without a vector_cache).
         flat = cached_array(
             getattr(self.embedder, "vector_cache", None),
             ident,

@@ -126,7 +126,8 @@ def test_quick_bench_writes_complete_reports(tmp_path):
 
     # The embedding backends, side by side in the same run, each with its eval metrics.
     backends = report.backends
-    assert backends.default == "onnx" and backends.names == ("torch", "onnx", "onnx-int8")
+    # The quick plan: the default backend against torch, its peer (the full and backends-only plans take all three).
+    assert backends.default == "onnx" and backends.names == ("torch", "onnx")
     for name, backend in backends.rows.items():
         for key in BACKEND_KEYS:
             assert _positive(getattr(backend, key)), (name, key)
@@ -136,7 +137,8 @@ def test_quick_bench_writes_complete_reports(tmp_path):
     # up to 0.15 apart: a borderline question may change status. Hence the bench's tolerance, not equality.
     assert set(backends.quality["onnx"]) == set(backends.quality["torch"])
     assert backends.rows["onnx"].quality_max_abs_difference_to_torch <= QUALITY_TOLERANCE
-    assert set(backends.quality["onnx-int8"]) == {"core"}
+    assert set(backends.quality["onnx"]) == {"core"}
+    assert report.cold_start.runs == 1
     assert "## Embedding backends" in (report_dir / "bench.md").read_text(encoding="utf-8")
 
 
@@ -145,6 +147,11 @@ def test_backends_only_plan_compares_backends_without_the_scale_series():
 
     plan = BenchPlan.backends_only()
     assert plan.scale_sizes == () and plan.mode == "backends"
+    every = ("torch", "onnx", "onnx-int8")
+    assert plan.backends_of(every, "onnx") == every == BenchPlan.full().backends_of(every, "onnx")
+    # The quick plan keeps the default backend even when it is not one of the two it compares.
+    assert BenchPlan.quick().backends_of(every, "onnx-int8") == every
+    assert BenchPlan.quick().backends_of(("torch",), "torch") == ("torch",)
     assert plan.steps(87, backends=3) == 1 + 87 + (3 + 2 * 2) * 2 + (3 + 2) * 3 + 3  # what the measured run counted: 120
     result = CliRunner().invoke(bench_command, ["--quick", "--backends-only"])
     assert result.exit_code == 2 and "not both" in result.output

@@ -163,10 +163,14 @@ def test_everyday_questions_pass_untouched():
 
 
 class CountingEmbedder:
-    """The real embedder, counting its calls (a spy, not a mock: every vector is the model's own)."""
+    """The real embedder, counting its calls (a spy, not a mock: every vector is the model's own).
+
+    It names the same model and backend and keeps the same vector folder, so triage's classifier is the one
+    already trained for `inner` (trained again, it cost 90 s of a fresh machine's test run)."""
 
     def __init__(self, inner):
         self.inner, self.name, self.calls = inner, inner.name, 0
+        self.backend, self.vector_cache = getattr(inner, "backend", None), getattr(inner, "vector_cache", None)
 
     def embed_documents(self, texts, batch_size=64):
         self.calls += 1
@@ -200,7 +204,7 @@ class CachingEmbedder(CountingEmbedder):
 
     def __init__(self, inner, folder):
         super().__init__(inner)
-        self.backend, self.vector_cache = getattr(inner, "backend", None), folder
+        self.vector_cache = folder
 
 
 @pytest.mark.slow

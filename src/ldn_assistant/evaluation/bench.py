@@ -41,7 +41,13 @@ class BenchPlan:
     scale_rounds: int
     encoder_sample: int  # passages each scale worker also encodes raw, for its own encoder rate
     paragraph_chars: tuple[int, int]  # synthetic passage length; quick embeds short ones to stay fast
+    # The embedding backends compared, of those the model has (bench_backends.backends_for); empty: all of them.
+    backends: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def backends_of(self, available: tuple[str, ...], default: str) -> tuple[str, ...]:
+        """The backends to compare: the plan's among those available, and always the default one."""
+        return tuple(b for b in available if not self.backends or b in self.backends or b == default)
 
     @classmethod
     def quick(cls) -> BenchPlan:
@@ -51,11 +57,15 @@ class BenchPlan:
             ingest_runs=2,
             query_rounds=1,
             question_limit=30,
-            cold_runs=2,
+            # One cold run, and only the default backend against torch (its peer): each backend besides the
+            # default trains its own triage network on a fresh machine (about two minutes), and each cold run of
+            # every backend took about 40 s, so the quick plan's CI test ran 6 minutes with all three and two runs.
+            cold_runs=1,
             scale_sizes=(500, 2_000),
             scale_rounds=1,
             encoder_sample=128,
             paragraph_chars=(80, 160),
+            backends=("onnx", "torch"),
         )
 
     @classmethod
@@ -132,7 +142,7 @@ def run_bench(
     questions = benchmark_questions(evals_file, plan.question_limit)
     if not questions:
         raise click.ClickException(f"no answered cases in {evals_file} to use as questions")
-    backends = bench_backends.backends_for(Settings())
+    backends = plan.backends_of(bench_backends.backends_for(Settings()), effective_backend(Settings()))
     bar = tqdm(total=plan.steps(len(questions), len(backends)), desc="bench", unit="step", file=sys.stderr, disable=not show_progress)
 
     def step() -> None:

@@ -2,7 +2,8 @@
 the questions of the answer suites core and holdout).
 
 The emergency threshold: the lowest classifier logit whose dev false-alarm rate (patterns and
-classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
+classifier together) stays within the budget, i.e. the most recall the budget allows. The pattern veto:
+VETO_MARGIN below the lowest logit of a dev emergency that layer 1 (patterns and urgency cues) caught. The risk
 threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions, counted over
 the triage sets and the answer suites' questions together (the everyday questions of core and holdout rarely
 get the note, so each triage set alone runs above 10%). The held-out sets (locked, locked2, writer6, writer10, writer11; the
@@ -10,7 +11,7 @@ answer suites unseen and fresh) are never read here, and naming one is refused. 
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
 
-then copy the printed values into [triage.semantic] of the profile.
+then copy the printed values (pattern_veto, emergency_threshold, risk_threshold) into [triage.semantic] of the profile.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from ldn_assistant.evaluation.triage_eval import TUNED_ON, TriageCase, load_tria
 from ldn_assistant.safety import clean_question
 
 ROUTINE_NOTE_BUDGET = 0.10
+# The pattern veto sits this far (in logits) below the lowest-scoring dev emergency that layer 1 caught, so that it
+# overrules only matches the classifier is far surer about than about any dev emergency (networks from other starts
+# or another machine's rounding moved a message's logit by up to 0.15).
+VETO_MARGIN = 1.0
 # The product's own development suites: their questions are what the assistant meets day to day (jailbreaks and
 # role-play requests among them), and a false alarm there blocks an answer just the same. The locked answer
 # suites (unseen, fresh) are never read here.
@@ -60,8 +65,15 @@ def main() -> None:
         pattern.append(signal.emergency)
         near.append(signal.crisis_note)
         logit.append(float(semantic.logits(np.atleast_2d(assistant._embed_for_triage(text)[1])).max()))
-    pattern_a, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
+    layer1, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
     emergency = np.array([c.expected == "emergency" for c in cases])
+    caught = layer1 & emergency
+    veto = float(np.floor((logit_a[caught].min() - VETO_MARGIN) * 100) / 100) if caught.any() else -np.inf
+    pattern_a = layer1 & (logit_a >= veto)
+    vetoed = layer1 & ~pattern_a
+    near_a = near_a | vetoed  # overruled, a message keeps the crisis note
+    print(f"layer 1 alone: recall {layer1[emergency].mean():.3f}, false alarms {layer1[~emergency].mean():.3f}")
+    print(f"pattern_veto = {veto:.2f}: overrules layer 1 on {int(vetoed[~emergency].sum())} of its {int(layer1[~emergency].sum())} dev false alarms")
     routine = np.array([c.expected == "routine" for c in cases])
     risk = ~emergency & ~routine
     chosen = None
@@ -72,7 +84,7 @@ def main() -> None:
         chosen = (float(threshold), flagged)
     assert chosen is not None, "the patterns alone exceed the budget"
     threshold, flagged = chosen
-    print(f"patterns alone: recall {pattern_a[emergency].mean():.3f}, false alarms {pattern_a[~emergency].mean():.3f}")
+    print(f"layer 1 with the veto: recall {pattern_a[emergency].mean():.3f}, false alarms {pattern_a[~emergency].mean():.3f}")
     print(f"emergency_threshold = {threshold:.2f}: recall {flagged[emergency].mean():.3f}, false alarms {flagged[~emergency].mean():.3f}")
     for risk_threshold in np.arange(-4.0, threshold, 0.1):
         note = flagged | near_a | (logit_a >= risk_threshold)

@@ -191,7 +191,22 @@ class Assistant:
 
     def triage(self, question: str) -> EmergencySignal:
         """The emergency check alone, as ask() runs it (one batched encoder call when the profile has exemplars)."""
-        return self.detector.detect(question, self._embed_for_triage(question)[1])
+        return self._triage(question)[0]
+
+    def _triage(self, question: str) -> tuple[EmergencySignal, np.ndarray | None]:
+        """Triage's verdict, and the query vector retrieval reuses (None when nothing was embedded).
+
+        Patterns first, with no model and no index: an emergency they recognise stands even if those fail."""
+        screen = self.detector.screen(question)
+        query_vector = triage_vectors = None
+        if not screen.decided and self.detector.needs_embedding:
+            try:
+                query_vector, triage_vectors = self._embed_for_triage(question)
+            except Exception:
+                # The classifier could only have overruled layer 1's emergency; without the model, it stands.
+                if not screen.signal.emergency:
+                    raise
+        return self.detector.finish(screen, triage_vectors), query_vector
 
     def _embed_for_triage(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(query vector for retrieval, rows triage reads), from one encoder call.
@@ -207,12 +222,7 @@ class Assistant:
         return split_peaks(rows[0])[0], rows
 
     def _answer(self, question: str) -> Answer:
-        # Patterns first, with no model and no index: an emergency is recognised even if those fail.
-        screen = self.detector.screen(question)
-        query_vector = triage_vectors = None
-        if not screen.decided and self.detector.needs_embedding:
-            query_vector, triage_vectors = self._embed_for_triage(question)
-        signal = self.detector.finish(screen, triage_vectors)
+        signal, query_vector = self._triage(question)
         if signal.emergency:
             return self.compose.emergency(question)
         if asks_to_steer(question):

@@ -10,7 +10,8 @@ costs a banner. Two layers, both data from the domain profile:
    one-sentence question) to a bank of emergency exemplars, against a bank of contrast exemplars
    (questions about the same risks, past events, everyday questions). A long message is also read
    sentence by sentence, in one batch, so an emergency told in the middle of a story is not averaged
-   away.
+   away. With the profile's pattern_veto, layer 2 may also overrule a layer-1 match that it scores far below
+   every dev emergency (a word matched inside something else); without the model, the match stands.
 
 A message that is not an emergency but concerns one of the dangers gets the soft tier: its ordinary
 answer with the crisis note on top.
@@ -57,7 +58,7 @@ NO_SIGNAL = EmergencySignal(False, False)
 @dataclass(frozen=True)
 class PatternScreen:
     """What the pattern layer made of a message: `decided` when no similarity can change the verdict
-    (an unmistakable emergency, or no triage in this profile)."""
+    (a pattern's emergency in a profile without a veto, or no triage in this profile)."""
 
     signal: EmergencySignal
     decided: bool
@@ -240,22 +241,38 @@ class EmergencyDetector:
         """Judge one message. `vectors`: embed_with_peaks rows of the message, then of each of windows_to_embed(text)."""
         return self.finish(self.screen(text), vectors)
 
+    @property
+    def veto(self) -> float | None:
+        """The logit below which the classifier overrules layer 1's emergency (None: it never does)."""
+        return self.semantic.semantic.pattern_veto if self.semantic else None
+
     def screen(self, text: str) -> PatternScreen:
         """Layer 1 alone, needing no model: ask() runs it before embedding, then finish() with the vectors."""
         if self.patterns is None:
             return PatternScreen(NO_SIGNAL, decided=True)
+        # Layer 1's emergency is final unless the classifier may overrule it; then it waits for the vectors.
+        final = self.veto is None
         category, framed = self.patterns.match(text)
         if category:
-            return PatternScreen(EmergencySignal(True, False, category, "pattern"), decided=True)
+            return PatternScreen(EmergencySignal(True, False, category, "pattern"), decided=final)
         if self.patterns.urgent_danger(text):
-            return PatternScreen(EmergencySignal(True, False, None, "urgency"), decided=True)
+            return PatternScreen(EmergencySignal(True, False, None, "urgency"), decided=final)
         return PatternScreen(EmergencySignal(False, framed or self.patterns.near_risk(text)), decided=False)
 
     def finish(self, screen: PatternScreen, vectors: np.ndarray | Sequence[np.ndarray] | None) -> EmergencySignal:
-        """The verdict: the screen's when it decided or there is nothing to compare; else layer 2's."""
+        """The verdict: the screen's when it decided or there is nothing to compare; else layer 2's.
+
+        Layer 1's emergency stands unless the classifier scores the message below the veto, far below every
+        emergency of the dev sets that layer 1 caught (a regular expression matches words, not what they say:
+        "my face swelled up" in a story about last year). Overruled, the message still gets the crisis note."""
         if screen.decided or self.semantic is None or vectors is None:
             return screen.signal
         signal = self.semantic.judge(np.atleast_2d(np.asarray(vectors)))
+        if screen.signal.emergency:
+            veto = self.veto
+            if veto is not None and signal.score < veto:
+                return EmergencySignal(False, True, None, "", signal.score)
+            return screen.signal
         if signal.emergency:
             return signal
         return EmergencySignal(False, screen.signal.crisis_note or signal.crisis_note, None, "", signal.score)

@@ -70,6 +70,9 @@ class SemanticTriage:
     hidden_units: int  # ReLU units of the classifier's hidden layer (0: a linear classifier)
     members: int  # networks trained from different random starts whose logits are averaged (1: one network)
     window_min_words: int  # a long message's sentences of at least this many words are also read alone
+    # A pattern's (layer 1's) emergency stands unless the classifier's logit is below this; then the message gets
+    # the crisis note on a normal answer. None: layer 1 is final.
+    pattern_veto: float | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,9 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
         value = semantic.get(key, least)
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ProfileError(f"{where}.semantic.{key} must be a whole number at least {least} ({meaning}), not {value!r}")
+    veto = semantic.get("pattern_veto")
+    if veto is not None and (not isinstance(veto, (int, float)) or isinstance(veto, bool)):
+        raise ProfileError(f"{where}.semantic.pattern_veto must be a number (a classifier logit), not {veto!r}")
     try:
         return SemanticTriage(
             emergency=emergency,
@@ -194,6 +200,7 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
             hidden_units=int(semantic.get("hidden_units", 0)),
             members=int(semantic.get("members", 1)),
             window_min_words=int(semantic.get("window_min_words", 6)),
+            pattern_veto=None if veto is None else float(veto),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{where}.semantic: missing or bad value ({exc})") from None

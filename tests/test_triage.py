@@ -305,14 +305,19 @@ class FailingEmbedder(CountingEmbedder):
 
 
 @pytest.mark.slow
-def test_a_pattern_emergency_stands_when_the_model_fails(assistant):
+def test_a_pattern_emergency_stands_when_the_model_fails(assistant, caplog):
+    import logging
+
     from ldn_assistant.assistant import Assistant
 
     broken = Assistant(assistant.settings, embedder=FailingEmbedder(assistant.embedder), index=assistant.index)
     assert broken.detector.veto is not None  # so the pattern's verdict waits for vectors that never come
-    answer = broken.ask("my wife is not breathing and her lips are going blue")
+    with caplog.at_level(logging.WARNING, logger="ldn_assistant"):
+        answer = broken.ask("my wife is not breathing and her lips are going blue")
     assert answer.status == "emergency" and answer.notice == safety.EMERGENCY_NOTICE
     assert answer.disclaimers == safety.DISCLAIMERS
+    # The failure is logged for the operator; the message is not (it may hold patient information).
+    assert "embedding failed (RuntimeError)" in caplog.text and "breathing" not in caplog.text
 
 
 @pytest.mark.slow

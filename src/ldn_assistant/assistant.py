@@ -202,10 +202,11 @@ class Assistant:
         if not screen.decided and self.detector.needs_embedding:
             try:
                 query_vector, triage_vectors = self._embed_for_triage(question)
-            except Exception:
+            except Exception as exc:
                 # The classifier could only have overruled layer 1's emergency; without the model, it stands.
                 if not screen.signal.emergency:
                     raise
+                log.warning("triage: embedding failed (%s); the pattern's emergency stands", type(exc).__name__)
         return self.detector.finish(screen, triage_vectors), query_vector
 
     def _embed_for_triage(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:

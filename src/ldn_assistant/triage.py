@@ -267,12 +267,12 @@ class EmergencyDetector:
         "my face swelled up" in a story about last year). Overruled, the message still gets the crisis note."""
         if screen.decided or self.semantic is None or vectors is None:
             return screen.signal
-        signal = self.semantic.judge(np.atleast_2d(np.asarray(vectors)))
+        rows = np.atleast_2d(np.asarray(vectors))
         if screen.signal.emergency:
-            veto = self.veto
-            if veto is not None and signal.score < veto:
-                return EmergencySignal(False, True, None, "", signal.score)
-            return screen.signal
+            # Only the score matters here: layer 1 already named the category.
+            score, veto = float(self.semantic.logits(rows).max()), self.veto
+            return EmergencySignal(False, True, None, "", score) if veto is not None and score < veto else screen.signal
+        signal = self.semantic.judge(rows)
         if signal.emergency:
             return signal
         return EmergencySignal(False, screen.signal.crisis_note or signal.crisis_note, None, "", signal.score)

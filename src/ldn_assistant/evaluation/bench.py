@@ -142,7 +142,8 @@ def run_bench(
     questions = benchmark_questions(evals_file, plan.question_limit)
     if not questions:
         raise click.ClickException(f"no answered cases in {evals_file} to use as questions")
-    backends = plan.backends_of(bench_backends.backends_for(Settings()), effective_backend(Settings()))
+    default = effective_backend(Settings())  # the model and backend settings, whatever the folders
+    backends = plan.backends_of(bench_backends.backends_for(Settings()), default)
     bar = tqdm(total=plan.steps(len(questions), len(backends)), desc="bench", unit="step", file=sys.stderr, disable=not show_progress)
 
     def step() -> None:
@@ -161,7 +162,6 @@ def run_bench(
         bar.set_postfix_str("loading the model, building the indexes")
         settings = Settings(corpus_dir=work / "real" / "corpus", index_dir=work / "real" / "index")
         shutil.copytree(corpus_dir, settings.corpus_dir)
-        default = effective_backend(settings)
         embedder = make_embedder(settings)
         assistant = Assistant(settings, embedder=embedder)
         assistant.ingest()

@@ -242,10 +242,11 @@ class OnnxEmbedder:
                     options.inter_op_num_threads = 1
                     options.log_severity_level = 3  # errors only
                     if threads != 1:
-                        # By default a session's worker threads keep spinning after a run, holding the cores that the
-                        # rest of ask() (triage's classifier, the Chroma query, BM25) then runs on. Without it a warm
-                        # ask() took 0.7 ms less (p50 15.1 -> 14.4 ms over the core questions) and the encoder run no
-                        # longer (docs/bench.md). A single-threaded session (ingest's workers) has no threads to spin.
+                        # By default a session's worker threads spin while idle, so after a run they hold the cores
+                        # that the rest of ask() (triage's classifier, the Chroma query, BM25) then runs on. With
+                        # spinning off (they block instead, within a run too) a warm ask() took 0.7 ms less (p50 15.1
+                        # -> 14.4 ms over the core questions) and the encoder run no longer (docs/bench.md). A
+                        # single-threaded session (ingest's workers) has no worker threads to spin.
                         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
                     self._sessions[threads] = session

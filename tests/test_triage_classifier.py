@@ -89,26 +89,37 @@ def test_members_merge_into_one_network_whose_logit_is_their_mean(hidden_units, 
         train_on_features(rows, labels, 0.1, 0.5, hidden_units, members=0)
 
 
-@pytest.mark.parametrize("cores", [2, 3])
-def test_members_trained_side_by_side_are_the_networks_trained_one_after_another(cores, monkeypatch):
+@pytest.mark.parametrize(("cores", "side_by_side"), [(2, 4), (3, 3), (8, 5)])
+def test_members_trained_side_by_side_are_the_networks_trained_one_after_another(cores, side_by_side, monkeypatch):
+    import threading
     import warnings
 
     import ldn_assistant.triage_classifier as module
 
     rows, labels = _bank()
-    monkeypatch.setattr(module, "_cores", lambda: 1)
+    monkeypatch.setattr(module, "usable_cores", lambda: 1)
     one_after_another = train_on_features(rows, labels, 0.1, 0.5, 8, members=5).flat()
-    monkeypatch.setattr(module, "_cores", lambda: cores)  # 4 or 3 members side by side, the rest one by one
-    filters_before = list(warnings.filters)
+
+    fit_one, threads = module._fit_one, []
+
+    def watched(*args):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return fit_one(*args)
+
+    monkeypatch.setattr(module, "_fit_one", watched)
+    monkeypatch.setattr(module, "usable_cores", lambda: cores)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        side_by_side = train_on_features(rows, labels, 0.1, 0.5, 8, members=5).flat()
+        filters_before = list(warnings.filters)
+        side_by_side_weights = train_on_features(rows, labels, 0.1, 0.5, 8, members=5).flat()
+        filters_after = list(warnings.filters)
+    assert threads.count(False) == side_by_side and threads.count(True) == 5 - side_by_side
     # Equal up to rounding: BLAS on one thread may sum in another order than on several.
-    assert np.allclose(side_by_side, one_after_another, rtol=0, atol=1e-12)
-    # The tiny bank stops at Adam's bound before the loss settles; that warning is logged, never shown to the caller,
-    # and the caller's warning filters are as they were.
+    assert np.allclose(side_by_side_weights, one_after_another, rtol=0, atol=1e-12)
+    # This tiny bank reaches Adam's bound before the loss settles, which warns; the warning is logged, never
+    # shown to the caller, and the caller's warning filters are as they were.
     assert not [w for w in caught if "ConvergenceWarning" in w.category.__name__]
-    assert list(warnings.filters) == filters_before
+    assert filters_after == filters_before
 
 
 def test_a_wide_hidden_layer_scored_in_slices_gives_the_logits_of_the_whole_product():

@@ -21,6 +21,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cores import omp_threads, usable_cores
 from .embeddings import MissingDependency, resolve_model_path
 from .manifest import fingerprint_id
 from .settings import BUNDLED_MODEL
@@ -143,14 +144,6 @@ def ensure_exported(cache_dir: Path) -> Path:
             "Set LDN_EMBEDDING_BACKEND=torch to embed with PyTorch instead."
         )
     return cache_dir
-
-
-def _threads() -> int:
-    """ONNX Runtime ignores OMP_NUM_THREADS; honour it, as the PyTorch backend does (0 = one per core)."""
-    try:
-        return max(int(os.environ.get("OMP_NUM_THREADS", "0")), 0)
-    except ValueError:
-        return 0
 
 
 class OnnxEmbedder:
@@ -297,7 +290,7 @@ class OnnxEmbedder:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         rows = max(min(batch_size, self.RUN_ROWS), 1)
-        workers = _threads() or os.cpu_count() or 1
+        workers = usable_cores()
         pool: ThreadPoolExecutor | None = None
         queued: deque[tuple[int, list[tuple[list[int], Future]]]] = deque()
         try:
@@ -328,7 +321,7 @@ class OnnxEmbedder:
 
     def _run_in_turn(self, encodings: list, batches: list[list[int]], peaks: bool = False) -> list[tuple[list[int], np.ndarray]]:
         """Each batch's vectors from the session that uses every core, the batch cut into the runs that cost least."""
-        session = self._session(_threads())
+        session = self._session(omp_threads())
         done: list[tuple[list[int], np.ndarray]] = []
         for batch in batches:
             for run in cheapest_runs([len(encodings[i].ids) for i in batch], self.RUN_COST_TOKENS):
@@ -348,7 +341,7 @@ class OnnxEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._run(self._tokenize([text]), self._session(_threads()))[0]
+        return self._run(self._tokenize([text]), self._session(omp_threads()))[0]
 
     def embed_with_peaks(self, texts: Sequence[str]) -> np.ndarray:
         """A question and the sentences triage reads: every core on each run, as embed_query. (The exemplar bank also
@@ -359,7 +352,7 @@ class OnnxEmbedder:
 
     @property
     def dimension(self) -> int:
-        session = next(iter(self._sessions.values()), None) or self._session(_threads())
+        session = next(iter(self._sessions.values()), None) or self._session(omp_threads())
         return int(session.get_outputs()[0].shape[-1])
 
 

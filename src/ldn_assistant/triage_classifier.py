@@ -20,7 +20,6 @@ sentence read alone).
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,6 +27,7 @@ from importlib import metadata
 
 import numpy as np
 
+from .cores import usable_cores
 from .embeddings import split_peaks
 
 # Bump when the training method changes: trained weights kept on disk are keyed by it.
@@ -161,19 +161,19 @@ Layers = list[tuple[np.ndarray, np.ndarray]]
 def _fit_members(inputs: np.ndarray, labels: np.ndarray, l2: float, hidden_units: int, seeds: list[int]) -> list[Layers]:
     """One network per seed, in seed order, over standardised inputs.
 
-    As many networks as there are cores train side by side, each with one BLAS thread; networks left over (fewer
-    than the cores) train one after another with every thread. A network's products are too small for BLAS to spread
-    well over the cores: the ldn bank's five networks on two cores took 57 s this way, 71-77 s one after another
-    (runs alternating). Which way a network trained moves its weights by rounding only (3e-16 apart for the ldn
-    bank, the same logits), as the machine's thread count already did, so TRAINING_METHOD stays: weights kept on
-    disk remain valid."""
+    Up to one network per core trains at a time, side by side, each with one BLAS thread; networks left over when
+    the cores are fewer than the networks and do not divide them (the fifth of five on two cores) train one after
+    another with every thread. A network's products are too small for BLAS to spread well over the cores: the ldn
+    bank's five networks on two cores took 57 s this way against 71-77 s one after another (runs alternating, the
+    same features). Which way a network trained moves its weights by rounding only (largest difference 3e-16 for
+    the ldn bank, the same logits), so TRAINING_METHOD stays and weights kept on disk remain valid."""
     from concurrent.futures import ThreadPoolExecutor
 
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
-    cores = _cores()
-    side_by_side = len(seeds) - len(seeds) % cores if cores > 1 else 0
+    workers = min(usable_cores(), len(seeds))
+    side_by_side = len(seeds) - len(seeds) % workers if workers > 1 else 0
     with warnings.catch_warnings():
         # Set here, once, not in each thread: catch_warnings changes process-wide state and is not thread-safe. A
         # tiny bank (a test's, a new profile's) reaches the bound before the loss settles: still usable, and the
@@ -181,20 +181,13 @@ def _fit_members(inputs: np.ndarray, labels: np.ndarray, l2: float, hidden_units
         warnings.simplefilter("ignore", ConvergenceWarning)
         trained: list[Layers] = []
         if side_by_side:
-            # The limit is process-wide while it lasts: other BLAS work in this process meanwhile also runs on one
-            # thread. Training happens once per bank and machine (the weights are kept on disk).
-            with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(cores) as pool:
+            # With the OpenBLAS of numpy's and scipy's wheels (pthreads) the limit holds for the whole process while
+            # it lasts, so other BLAS work meanwhile also runs on one thread; training happens once per bank and
+            # machine. A BLAS the limit cannot reach trains the same networks, only slower.
+            with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers, thread_name_prefix="ldn-triage-fit") as pool:
                 trained = list(pool.map(lambda seed: _fit_one(inputs, labels, l2, hidden_units, seed), seeds[:side_by_side]))
         trained += [_fit_one(inputs, labels, l2, hidden_units, seed) for seed in seeds[side_by_side:]]
     return trained
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _fit_one(inputs: np.ndarray, labels: np.ndarray, l2: float, hidden_units: int, seed: int) -> Layers:

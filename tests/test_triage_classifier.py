@@ -32,13 +32,16 @@ def _network_on_standardised(rows: np.ndarray, classifier: Classifier, bank: np.
     return x[:, 0]
 
 
+def _scoring_tolerance(hidden_units: int) -> float:
+    """A network scores in float32 (Classifier._slices), a linear model in float64."""
+    return 1e-5 if hidden_units else 1e-9
+
+
 @pytest.mark.parametrize("hidden_units", [0, 8])
 def test_the_folded_weights_score_raw_rows_as_the_network_scores_standardised_ones(hidden_units):
     rows, labels = _bank()
     classifier = train_on_features(rows, labels, l2=0.1, peak_weight=0.5, hidden_units=hidden_units)
-    # A network scores in float32 (Classifier._slices), a linear model in float64.
-    tolerance = 1e-5 if hidden_units else 1e-9
-    assert np.allclose(classifier.logits(rows), _network_on_standardised(rows, classifier, rows, 0.5), rtol=0, atol=tolerance)
+    assert np.allclose(classifier.logits(rows), _network_on_standardised(rows, classifier, rows, 0.5), rtol=0, atol=_scoring_tolerance(hidden_units))
     assert ((classifier.logits(rows) > 0) == labels.astype(bool)).mean() > 0.9  # it learned the rule
 
 
@@ -82,7 +85,7 @@ def test_members_merge_into_one_network_whose_logit_is_their_mean(hidden_units, 
     for start in range(3):  # each member alone, as one network trained from that start
         monkeypatch.setattr(module, "TRAINING_SEED", start)
         alone.append(train_on_features(rows, labels, 0.1, 0.5, hidden_units).logits(rows))
-    assert np.allclose(merged.logits(rows), np.mean(alone, axis=0), rtol=0, atol=1e-5 if hidden_units else 1e-9)  # float32 scoring
+    assert np.allclose(merged.logits(rows), np.mean(alone, axis=0), rtol=0, atol=_scoring_tolerance(hidden_units))
     if hidden_units:  # different starts, different networks: the mean is not any one of them
         assert not np.allclose(alone[0], alone[1])
     with pytest.raises(ValueError, match="at least one member"):

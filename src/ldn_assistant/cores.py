@@ -17,8 +17,10 @@ def omp_threads() -> int:
 
 def usable_cores() -> int:
     """OMP_NUM_THREADS when set, else the cores this process may run on (its CPU affinity where the OS has one)."""
-    if omp_threads():
-        return omp_threads()
+    return omp_threads() or _affinity()
+
+
+def _affinity() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS and Windows have no affinity call

@@ -238,7 +238,7 @@ class OnnxEmbedder:
                         # By default a session's worker threads spin while idle, so after a run they hold the cores
                         # that the rest of ask() (triage's classifier, the Chroma query, BM25) then runs on. With
                         # spinning off (they block instead, within a run too) a warm ask() took 0.7 ms less (p50 15.1
-                        # -> 14.4 ms over the core questions) and the encoder run no longer (docs/bench.md). A
+                        # -> 14.4 ms over the core questions) while the encoder run took no longer (docs/bench.md). A
                         # single-threaded session (ingest's workers) has no worker threads to spin.
                         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -8,9 +8,11 @@ dev sets are scored too (trained on the whole bank). No held-out set (locked, lo
 A writer's exemplars are the lines of the profile that one commit added (git blame), so this needs the
 repository's history. Scores are threshold-free: ROC AUC of the classifier's logit (the most over the
 message and its sentence windows, as in the product) and recall at the logit that flags 5% of the
-left-out contrasts. Run from the repo root:
+left-out contrasts. The word model (triage_words) trains on the same exemplars; its logit, times each of
+--word-weights, is added to the network's (0: the network alone). Run from the repo root:
 
     .venv/bin/python evals/tools/triage_cv.py [--hidden-units 0 128] [--peak-weights 0.05] [--l2 0.1 1.0] [--members 1 5]
+        [--word-weights 0 3] [--word-l2 0.0625]
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ldn_assistant.assistant import Assistant
 from ldn_assistant.evaluation.triage_eval import TUNED_ON, load_triage_suite
 from ldn_assistant.triage import windows_to_embed
 from ldn_assistant.triage_classifier import train_on_features
+from ldn_assistant.triage_words import train_word_model
 
 PROFILE = Path("src/ldn_assistant/domains/ldn.toml")
 _STRING_LINE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"),\s*$')
@@ -60,6 +63,8 @@ def main() -> None:
     parser.add_argument("--peak-weights", type=float, nargs="+", default=[0.05])
     parser.add_argument("--l2", type=float, nargs="+", default=[0.1, 1.0])
     parser.add_argument("--members", type=int, nargs="+", default=[1])
+    parser.add_argument("--word-weights", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--word-l2", type=float, nargs="+", default=[0.0625])
     args = parser.parse_args()
     assistant = Assistant.from_settings()
     semantic = assistant.profile.triage.semantic  # type: ignore[union-attr]
@@ -71,6 +76,7 @@ def main() -> None:
         rows += [(c.text, c.expected == "emergency", name, False) for c in load_triage_suite(Path(f"evals/triage/{name}.jsonl"))]
     texts = [r[0] for r in rows]
     windows = [windows_to_embed(t, semantic.window_min_words) for t in texts]
+    read = texts + [w for ws in windows for w in ws]  # what the classifier reads, in the order of `owner`
     owner = np.array(list(range(len(texts))) + [i for i, w in enumerate(windows) for _ in w])
     features = np.asarray(assistant.embedder.embed_with_peaks(texts + [w for ws in windows for w in ws]), dtype=np.float64)
     emergency = np.array([r[1] for r in rows])
@@ -83,19 +89,24 @@ def main() -> None:
     for hidden in args.hidden_units:
         for peak_weight in args.peak_weights:
             for l2, members in itertools.product(args.l2, args.members):
-                scores = []
+                scores: dict[tuple[float, float], list[tuple[str, float, float]]] = {}
                 for held in groups:
                     train = np.where(trains & (group != held))[0]
                     classifier = train_on_features(features[train], emergency[train].astype(float), l2, peak_weight, hidden, members)
-                    best = np.full(len(texts), -np.inf)
-                    np.maximum.at(best, owner, classifier.logits(features))
-                    test = group == held
-                    pos, neg = best[test & emergency], best[test & ~emergency]
-                    scores.append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
-                detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in scores)
-                mean_auc, mean_recall = np.mean([s[1] for s in scores]), np.mean([s[2] for s in scores])
-                setting = f"hidden {hidden} peak {peak_weight} l2 {l2} members {members}"
-                print(f"{setting}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}", flush=True)
+                    network = classifier.logits(features)
+                    for word_l2 in args.word_l2:
+                        words = train_word_model([texts[i] for i in train], emergency[train].astype(float), word_l2).logits(read)
+                        for word_weight in args.word_weights:
+                            best = np.full(len(texts), -np.inf)
+                            np.maximum.at(best, owner, network + word_weight * words)
+                            test = group == held
+                            pos, neg = best[test & emergency], best[test & ~emergency]
+                            scores.setdefault((word_l2, word_weight), []).append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
+                for (word_l2, word_weight), held_out in scores.items():
+                    detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in held_out)
+                    mean_auc, mean_recall = np.mean([s[1] for s in held_out]), np.mean([s[2] for s in held_out])
+                    setting = f"hidden {hidden} peak {peak_weight} l2 {l2} members {members} word_weight {word_weight} word_l2 {word_l2}"
+                    print(f"{setting}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}", flush=True)
 
 
 if __name__ == "__main__":

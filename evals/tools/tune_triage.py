@@ -2,11 +2,14 @@
 the questions of the answer suites core and holdout).
 
 The emergency threshold: the lowest classifier logit whose dev false-alarm rate (patterns and
-classifier together) stays within the budget, i.e. the most recall the budget allows. The pattern veto:
-VETO_MARGIN below the lowest logit of a dev emergency that layer 1 (patterns and urgency cues) caught. The risk
+classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
 threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions, counted over
 the triage sets and the answer suites' questions together (the everyday questions of core and holdout rarely
-get the note, so each triage set alone runs above 10%). The held-out sets (locked, locked2, writer6, writer10, writer11; the
+get the note, so each triage set alone runs above 10%). The pattern veto: VETO_MARGIN below the lowest logit
+of a dev emergency that layer 1 (patterns and urgency cues) caught, and never above the risk threshold: a
+pattern's emergency is overruled only where the classifier does not place the message even near a danger (a
+classifier whose dev emergencies all score far above its thresholds would otherwise overrule every pattern it
+does not flag itself). The three are chosen again with that veto, until they settle. The held-out sets (locked, locked2, writer6, writer10, writer11; the
 answer suites unseen and fresh) are never read here, and naming one is refused. Run from the repo root:
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
@@ -64,33 +67,41 @@ def main() -> None:
         signal = detector.detect(text)
         pattern.append(signal.emergency)
         near.append(signal.crisis_note)
-        logit.append(float(semantic.logits(np.atleast_2d(assistant._embed_for_triage(text)[1])).max()))
+        rows = np.atleast_2d(assistant._embed_for_triage(text)[1])
+        logit.append(float(semantic.logits(rows, [text, *detector.windows(text)]).max()))
     layer1, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
     emergency = np.array([c.expected == "emergency" for c in cases])
     caught = layer1 & emergency
     veto = float(np.floor((logit_a[caught].min() - VETO_MARGIN) * 100) / 100) if caught.any() else -np.inf
-    pattern_a = layer1 & (logit_a >= veto)
-    vetoed = layer1 & ~pattern_a
-    near_a = near_a | vetoed  # overruled, a message keeps the crisis note
-    print(f"layer 1 alone: recall {layer1[emergency].mean():.3f}, false alarms {layer1[~emergency].mean():.3f}")
-    print(f"pattern_veto = {veto:.2f}: overrules layer 1 on {int(vetoed[~emergency].sum())} of its {int(layer1[~emergency].sum())} dev false alarms")
     routine = np.array([c.expected == "routine" for c in cases])
     risk = ~emergency & ~routine
-    chosen = None
-    for threshold in np.sort(np.unique(np.round(logit_a, 2)))[::-1]:
-        flagged = pattern_a | (logit_a >= threshold)
-        if flagged[~emergency].mean() > args.budget:
+    print(f"layer 1 alone: recall {layer1[emergency].mean():.3f}, false alarms {layer1[~emergency].mean():.3f}")
+    print("logits of layer 1's dev false alarms:", " ".join(f"{v:+.2f}" for v in np.sort(logit_a[layer1 & ~emergency])))
+    for _ in range(5):
+        pattern_a = layer1 & (logit_a >= veto)
+        vetoed = layer1 & ~pattern_a
+        noted = near_a | vetoed  # overruled, a message keeps the crisis note
+        chosen = None
+        for threshold in np.sort(np.unique(np.round(logit_a, 2)))[::-1]:
+            flagged = pattern_a | (logit_a >= threshold)
+            if flagged[~emergency].mean() > args.budget:
+                break
+            chosen = (float(threshold), flagged)
+        assert chosen is not None, "the patterns alone exceed the budget"
+        threshold, flagged = chosen
+        risk_threshold = threshold
+        for step in np.arange(np.floor(logit_a.min()), threshold, 0.1):
+            if (flagged | noted | (logit_a >= step))[routine].mean() <= ROUTINE_NOTE_BUDGET:
+                risk_threshold = float(np.round(step, 2))
+                break
+        if veto <= risk_threshold:
             break
-        chosen = (float(threshold), flagged)
-    assert chosen is not None, "the patterns alone exceed the budget"
-    threshold, flagged = chosen
+        veto = risk_threshold
+    note = flagged | noted | (logit_a >= risk_threshold)
+    print(f"pattern_veto = {veto:.2f}: overrules layer 1 on {int(vetoed[~emergency].sum())} of its {int(layer1[~emergency].sum())} dev false alarms")
     print(f"layer 1 with the veto: recall {pattern_a[emergency].mean():.3f}, false alarms {pattern_a[~emergency].mean():.3f}")
     print(f"emergency_threshold = {threshold:.2f}: recall {flagged[emergency].mean():.3f}, false alarms {flagged[~emergency].mean():.3f}")
-    for risk_threshold in np.arange(-4.0, threshold, 0.1):
-        note = flagged | near_a | (logit_a >= risk_threshold)
-        if note[routine].mean() <= ROUTINE_NOTE_BUDGET:
-            print(f"risk_threshold = {risk_threshold:.2f}: crisis note on {note[risk].mean():.3f} of risk, {note[routine].mean():.3f} of routine")
-            break
+    print(f"risk_threshold = {risk_threshold:.2f}: crisis note on {note[risk].mean():.3f} of risk, {note[routine].mean():.3f} of routine")
     if args.show:
         for case, hit, value in zip(cases, flagged, logit_a, strict=True):
             if hit != (case.expected == "emergency"):

@@ -6,12 +6,13 @@ costs a banner. Two layers, both data from the domain profile:
 1. patterns for the unmistakable ("can't breathe", "kill myself"), one list per category; a match in
    a sentence framed as a question about a risk, a hypothetical, a negation or a past event does
    not count on its own;
-2. similarity of the question's embedding (the one retrieval uses, so no second encoder call for a
-   one-sentence question) to a bank of emergency exemplars, against a bank of contrast exemplars
-   (questions about the same risks, past events, everyday questions). A long message is also read
-   sentence by sentence, in one batch, so an emergency told in the middle of a story is not averaged
-   away. With the profile's pattern_veto, layer 2 may also overrule a layer-1 match that it scores far below
-   every dev emergency (a word matched inside something else); without the model, the match stands.
+2. a classifier trained on a bank of emergency exemplars against contrast exemplars (questions about
+   the same risks, past events, everyday questions): a network over the question's embedding (the one
+   retrieval uses, so no second encoder call for a one-sentence question) plus a word model over its
+   words and word pairs (triage_words). A long message is also read sentence by sentence, in one batch,
+   so an emergency told in the middle of a story is not averaged away. With the profile's pattern_veto,
+   layer 2 may also overrule a layer-1 match that it scores far below every dev emergency (a word matched
+   inside something else); without the model, the match stands.
 
 A message that is not an emergency but concerns one of the dangers gets the soft tier: its ordinary
 answer with the crisis note on top.
@@ -31,6 +32,7 @@ import numpy as np
 from .domains.profile import DomainProfile, SemanticTriage, TriageRules
 from .embeddings import cached_array, embed_fixed, split_peaks
 from .triage_classifier import Classifier, flat_size, layer_sizes, train_on_features, training_ident
+from .triage_words import WordModel, train_word_model, word_ident
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -62,6 +64,7 @@ class PatternScreen:
 
     signal: EmergencySignal
     decided: bool
+    texts: tuple[str, ...] = ()  # what layer 2 reads: the message, then windows_to_embed's sentences (its rows' order)
 
 
 def sentences(text: str) -> list[str]:
@@ -122,7 +125,16 @@ class PatternLayer:
         return any(p.search(text) for p in self.rules.risk)
 
 
-_TRAINED: dict[str, tuple[np.ndarray, Classifier]] = {}  # keyed by SemanticLayer._ident(), as JSON
+@dataclass(frozen=True)
+class TrainedTriage:
+    """What layer 2 learned from the bank."""
+
+    emergency_vectors: np.ndarray  # the emergency exemplars' unit vectors (to name a category)
+    network: Classifier
+    words: WordModel | None  # None when the profile's word_weight is 0
+
+
+_TRAINED: dict[str, TrainedTriage] = {}  # keyed by SemanticLayer's idents, as JSON
 _TRAINED_LOCK = threading.Lock()
 
 
@@ -146,7 +158,7 @@ class SemanticLayer:
         self._labels = np.array([c for c, group in semantic.emergency.items() for _ in group])
         self._emergency_texts = [t for group in semantic.emergency.values() for t in group]
         self._contrast_texts = [t for group in semantic.contrast.values() for t in group]
-        self._model: tuple[np.ndarray, Classifier] | None = None  # emergency bank vectors, classifier
+        self._model: TrainedTriage | None = None
 
     def _ident(self) -> dict[str, object]:
         """Everything the trained classifier depends on: its key on disk and in this process."""
@@ -160,20 +172,39 @@ class SemanticLayer:
             "negatives": self._contrast_texts,
         }
 
-    def _trained(self) -> tuple[np.ndarray, Classifier]:
+    def _word_ident(self) -> dict[str, object] | None:
+        """Everything the word model depends on (not the embedder: it reads text alone); None without one."""
+        if not self.semantic.word_weight:
+            return None
+        return {"kind": "triage-word-model", **word_ident(self.semantic.word_l2), "positives": self._emergency_texts, "negatives": self._contrast_texts}
+
+    def _trained(self) -> TrainedTriage:
         if self._model is None:
             # Shared by every Assistant in the process with the same model and bank: training embeds some
             # thousands of exemplars and fits the network, which an app opening several indexes should pay once.
-            ident = self._ident()
-            key = json.dumps(ident, sort_keys=True)
+            ident, words = self._ident(), self._word_ident()
+            key = json.dumps([ident, words], sort_keys=True)
             with _TRAINED_LOCK:
                 if key not in _TRAINED:
-                    _TRAINED[key] = self._fit(ident)
+                    vectors, network = self._fit(ident)
+                    _TRAINED[key] = TrainedTriage(vectors, network, self._fit_words(words) if words else None)
                 self._model = _TRAINED[key]
         return self._model
 
+    def _fit_words(self, ident: dict[str, object]) -> WordModel:
+        """The word model, kept on disk beside the network (half a second to train; a few milliseconds to read)."""
+        texts = self._emergency_texts + self._contrast_texts
+        labels = np.r_[np.ones(len(self._emergency_texts)), np.zeros(len(self._contrast_texts))]
+        kept = cached_array(
+            getattr(self.embedder, "vector_cache", None),
+            ident,
+            lambda: train_word_model(texts, labels, self.semantic.word_l2).to_array(),
+            shape=(3, None),
+        )
+        return WordModel.from_array(kept)
+
     def _fit(self, ident: dict[str, object]) -> tuple[np.ndarray, Classifier]:
-        """(emergency exemplar vectors, classifier): vectors and weights both read from disk after the first process."""
+        """(emergency exemplar vectors, network): vectors and weights both read from disk after the first process."""
         positives, negatives = self._emergency_texts, self._contrast_texts
         features = np.asarray(embed_fixed(self.embedder, positives + negatives, peaks=True), dtype=np.float64)
         labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
@@ -193,19 +224,26 @@ class SemanticLayer:
     def warm_up(self) -> None:
         self._trained()
 
-    def logits(self, features: np.ndarray) -> np.ndarray:
-        """Classifier logits of embed_with_peaks rows."""
-        return self._trained()[1].logits(features)
+    def logits(self, features: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Classifier logits of embed_with_peaks rows, each the embedding of the text at the same place in `texts`."""
+        rows = np.atleast_2d(features)
+        if len(rows) != len(texts):
+            raise ValueError(f"triage got {len(rows)} embedded rows for {len(texts)} texts; each text needs its row")
+        trained = self._trained()
+        logits = np.atleast_1d(trained.network.logits(rows))
+        if trained.words is None:
+            return logits
+        return logits + self.semantic.word_weight * trained.words.logits(texts)
 
     def category(self, features: np.ndarray) -> str:
-        emergency = self._trained()[0]
+        emergency = self._trained().emergency_vectors
         sims = emergency @ split_peaks(np.asarray(features, dtype=np.float64))[0]
         k = max(1, self.semantic.neighbours)
         per_category = [np.sort(sims[self._labels == c])[-k:].mean() for c in self.categories]
         return self.categories[int(np.argmax(per_category))]
 
-    def judge(self, features: np.ndarray) -> EmergencySignal:
-        logits = self.logits(features)
+    def judge(self, features: np.ndarray, texts: Sequence[str]) -> EmergencySignal:
+        logits = self.logits(features, texts)
         top = int(logits.argmax())
         if logits[top] >= self.semantic.emergency_threshold:
             return EmergencySignal(True, False, self.category(features[top]), "semantic", float(logits[top]))
@@ -252,27 +290,31 @@ class EmergencyDetector:
             return PatternScreen(NO_SIGNAL, decided=True)
         # Layer 1's emergency is final unless the classifier may overrule it; then it waits for the vectors.
         final = self.veto is None
+        texts = (text, *self.windows(text))
         category, framed = self.patterns.match(text)
         if category:
-            return PatternScreen(EmergencySignal(True, False, category, "pattern"), decided=final)
+            return PatternScreen(EmergencySignal(True, False, category, "pattern"), final, texts)
         if self.patterns.urgent_danger(text):
-            return PatternScreen(EmergencySignal(True, False, None, "urgency"), decided=final)
-        return PatternScreen(EmergencySignal(False, framed or self.patterns.near_risk(text)), decided=False)
+            return PatternScreen(EmergencySignal(True, False, None, "urgency"), final, texts)
+        return PatternScreen(EmergencySignal(False, framed or self.patterns.near_risk(text)), False, texts)
 
     def finish(self, screen: PatternScreen, vectors: np.ndarray | Sequence[np.ndarray] | None) -> EmergencySignal:
         """The verdict: the screen's when it decided or there is nothing to compare; else layer 2's.
 
         Layer 1's emergency stands unless the classifier scores the message below the veto, far below every
         emergency of the dev sets that layer 1 caught (a regular expression matches words, not what they say:
-        "my face swelled up" in a story about last year). Overruled, the message still gets the crisis note."""
+        "my face swelled up" in a story about last year), and below its own emergency threshold (a score that
+        flags the message by itself flags it whatever the patterns say). Overruled, the message still gets the
+        crisis note."""
         if screen.decided or self.semantic is None or vectors is None:
             return screen.signal
         rows = np.atleast_2d(np.asarray(vectors))
         if screen.signal.emergency:
             # Only the score matters here: layer 1 already named the category.
-            score, veto = float(self.semantic.logits(rows).max()), self.veto
-            return EmergencySignal(False, True, None, "", score) if veto is not None and score < veto else screen.signal
-        signal = self.semantic.judge(rows)
+            score, veto = float(self.semantic.logits(rows, screen.texts).max()), self.veto
+            overruled = veto is not None and score < min(veto, self.semantic.semantic.emergency_threshold)
+            return EmergencySignal(False, True, None, "", score) if overruled else screen.signal
+        signal = self.semantic.judge(rows, screen.texts)
         if signal.emergency:
             return signal
         return EmergencySignal(False, screen.signal.crisis_note or signal.crisis_note, None, "", signal.score)

@@ -73,6 +73,10 @@ class SemanticTriage:
     # A pattern's (layer 1's) emergency stands unless the classifier's logit is below this; then the message gets
     # the crisis note on a normal answer. None: layer 1 is final.
     pattern_veto: float | None = None
+    # The word model's logit (triage_words) times this is added to the network's: thresholds and veto are on the sum.
+    # 0: the network alone.
+    word_weight: float = 0.0
+    word_l2: float = 0.0625  # penalty on the word model's coefficients (scikit-learn's C is its inverse)
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
         raise ProfileError(f"{where}.semantic needs [triage.exemplars.emergency] exemplars")
     if not any(contrast.values()):
         raise ProfileError(f"{where}.semantic needs [triage.exemplars.contrast] exemplars: the classifier learns from them what is not an emergency")
-    for key in ("l2", "peak_weight"):
+    for key in ("l2", "peak_weight", "word_weight"):
         value = semantic.get(key, 0.0)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ProfileError(f"{where}.semantic.{key} must be a number at least 0, not {value!r}")
@@ -185,6 +189,9 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
         value = semantic.get(key, least)
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ProfileError(f"{where}.semantic.{key} must be a whole number at least {least} ({meaning}), not {value!r}")
+    word_l2 = semantic.get("word_l2", SemanticTriage.word_l2)
+    if not isinstance(word_l2, (int, float)) or isinstance(word_l2, bool) or word_l2 <= 0:
+        raise ProfileError(f"{where}.semantic.word_l2 must be a number above 0, not {word_l2!r}")
     veto = semantic.get("pattern_veto")
     if veto is not None and (not isinstance(veto, (int, float)) or isinstance(veto, bool)):
         raise ProfileError(f"{where}.semantic.pattern_veto must be a number (a classifier logit), not {veto!r}")
@@ -201,6 +208,8 @@ def _semantic(where: str, data: dict[str, Any]) -> SemanticTriage | None:
             members=int(semantic.get("members", 1)),
             window_min_words=int(semantic.get("window_min_words", 6)),
             pattern_veto=None if veto is None else float(veto),
+            word_weight=float(semantic.get("word_weight", 0.0)),
+            word_l2=float(word_l2),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{where}.semantic: missing or bad value ({exc})") from None

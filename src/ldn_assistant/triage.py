@@ -51,7 +51,7 @@ class EmergencySignal:
     crisis_note: bool  # the soft tier: a question near a danger, answered with the crisis note on top
     category: str | None = None  # the emergency category that decided, when there is one
     layer: str = ""  # "pattern" or "semantic": which layer decided
-    score: float = 0.0  # best similarity to an emergency exemplar (0 when the semantic layer did not run)
+    score: float = 0.0  # the classifier's highest logit over the message and its windows (0 when layer 2 did not run)
 
 
 NO_SIGNAL = EmergencySignal(False, False)
@@ -149,6 +149,8 @@ class SemanticLayer:
     Its features are a text's mean vector and, weighted by the profile's peak_weight, the token-wise maxima
     of the same encoder run, standardised over the bank. The mean of a long message dilutes its one alarming
     phrase; the maxima keep it (measured with each exemplar writer held out in turn: evals/tools/triage_cv.py).
+    With the profile's word_weight, a word model over each text's words and word pairs (triage_words) adds its
+    logit, so the layer reads who, when and how as written, not only as the small sentence model pools them.
     """
 
     def __init__(self, semantic: SemanticTriage, embedder: Embedder) -> None:

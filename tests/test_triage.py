@@ -435,12 +435,20 @@ LOCKED2_FALSE_ALARM_CEILING = 0.065
 WRITER10_FLOORS = (0.959, {"suicide_self_harm": 0.9}, 0.07)
 WRITER11_FLOORS = (0.994, {"suicide_self_harm": 0.987}, 0.075)
 
+# writer12 (evals/triage/writer12.jsonl), a twelfth writer's exemplar batch that turns the bank's style around
+# (emergencies calm and formal, non-emergencies hurried and informal), written after profile 2026.12.03.7 was chosen;
+# as training it lost on dev (recall within the budget 0.989 -> 0.987), so it trained nothing. Measured once: profile
+# 2026.12.03.6 recall 0.978 (176 of 180; suicide 0.85, 17 of 20), false alarms 0.073 (30 of 412); profile
+# 2026.12.03.7, starts 0 / 5 / 10 alike: recall 0.994 (179 of 180; suicide 1.0), false alarms 0.070 (29 of 412).
+WRITER12_FLOORS = (0.988, {"suicide_self_harm": 0.95, "unresponsive_blue": 1.0}, 0.073)
+
 HELD_OUT_FLOORS = {
     "locked": (LOCKED_RECALL_FLOOR, LOCKED_CATEGORY_FLOORS, LOCKED_FALSE_ALARM_CEILING),
     "writer6": (WRITER6_RECALL_FLOOR, WRITER6_CATEGORY_FLOORS, WRITER6_FALSE_ALARM_CEILING),
     "locked2": (LOCKED2_RECALL_FLOOR, LOCKED2_CATEGORY_FLOORS, LOCKED2_FALSE_ALARM_CEILING),
     "writer10": WRITER10_FLOORS,
     "writer11": WRITER11_FLOORS,
+    "writer12": WRITER12_FLOORS,
 }
 
 

@@ -9,8 +9,9 @@ get the note, so each triage set alone runs above 10%). The pattern veto: VETO_M
 of a dev emergency that layer 1 (patterns and urgency cues) caught, and never above the risk threshold: a
 pattern's emergency is overruled only where the classifier does not place the message even near a danger (a
 classifier whose dev emergencies all score far above its thresholds would otherwise overrule every pattern it
-does not flag itself). The three are chosen again with that veto, until they settle. The held-out sets (locked, locked2, writer6, writer10, writer11; the
-answer suites unseen and fresh) are never read here, and naming one is refused. Run from the repo root:
+does not flag itself). The three are chosen again with that veto, until they settle. The held-out sets (locked,
+locked2, writer6, writer10, writer11, writer12; the answer suites unseen and fresh) are never read here, and naming
+one is refused. Run from the repo root:
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
 

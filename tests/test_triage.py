@@ -286,6 +286,14 @@ def test_layer_2_adds_the_word_model_kept_on_disk_to_the_network(assistant, tmp_
     again = SemanticLayer(semantic, CachingEmbedder(assistant.embedder, tmp_path))
     assert again._trained().words == WordModel.from_array(blank)
     assert np.allclose(again.logits(rows, texts), network + semantic.word_weight * 2.0, rtol=0, atol=1e-9)
+    # Another penalty is another model: the kept file is not read for it.
+    other = SemanticLayer(replace(semantic, word_l2=semantic.word_l2 * 4), CachingEmbedder(assistant.embedder, tmp_path))
+    assert other._trained().words == train_word_model(texts, np.array([1.0, 1.0, 0.0, 0.0]), semantic.word_l2 * 4)
+    # A damaged file of the right outline is trained again, not trusted and not fatal.
+    np.save(kept, np.ones((3, 2)))
+    monkeypatch.setattr(triage, "_TRAINED", {})
+    mended = SemanticLayer(semantic, CachingEmbedder(assistant.embedder, tmp_path))
+    assert mended._trained().words == trained.words
     # word_weight 0: the network alone, and no word model trained.
     alone = SemanticLayer(replace(semantic, word_weight=0.0), CachingEmbedder(assistant.embedder, tmp_path))
     assert alone._trained().words is None and np.array_equal(alone.logits(rows, texts), network)
@@ -369,6 +377,38 @@ def test_a_pattern_emergency_stands_when_the_model_fails(assistant, caplog):
     assert answer.disclaimers == safety.DISCLAIMERS
     # The failure is logged for the operator; the message is not (it may hold patient information).
     assert "embedding failed (RuntimeError)" in caplog.text and "breathing" not in caplog.text
+
+
+@pytest.mark.slow
+def test_layer_2_reads_one_row_for_each_text_of_a_long_message(assistant):
+    message = (
+        "I started LDN last month for my fibromyalgia and the vivid dreams have settled down nicely. "
+        "Tonight my husband collapsed in the kitchen and now he is not breathing at all. "
+        "The pharmacy said the capsules should be kept somewhere cool and dry."
+    )
+    screen = assistant.detector.screen(message)
+    assert screen.texts[0] == message and len(screen.texts) == 4 == len(assistant._embed_for_triage(message)[1])  # 3 sentences
+    assert assistant.triage(message).emergency
+
+
+@pytest.mark.slow
+def test_a_pattern_emergency_stands_when_the_classifier_fails(assistant, caplog, monkeypatch):
+    import logging
+
+    from ldn_assistant.assistant import Assistant
+
+    broken = Assistant(assistant.settings, embedder=assistant.embedder, index=assistant.index)
+
+    def fail(*_):
+        raise ValueError("damaged weights")
+
+    monkeypatch.setattr(broken.detector.semantic, "logits", fail)
+    with caplog.at_level(logging.WARNING, logger="ldn_assistant"):
+        answer = broken.ask("my wife is not breathing and her lips are going blue")
+    assert answer.status == "emergency" and answer.disclaimers == safety.DISCLAIMERS
+    assert "the classifier failed (ValueError)" in caplog.text and "breathing" not in caplog.text
+    with pytest.raises(ValueError, match="damaged weights"):  # no pattern matched: the failure is not hidden
+        broken.triage("what dose of LDN is usual")
 
 
 @pytest.mark.slow

@@ -44,7 +44,8 @@ def test_scores_equal_scikit_learns_tfidf_and_logistic_regression(model):
     regression = LogisticRegression(C=1.0 / SEMANTIC.word_l2, max_iter=5000).fit(vectorizer.fit_transform(BANK), LABELS)
     texts = PROBES + BANK[::97]
     expected = regression.decision_function(vectorizer.transform(texts))
-    assert np.abs(model.logits(texts) - expected).max() < 1e-6
+    # Two L-BFGS runs over the same problem (columns in another order) stop within their tolerance of one optimum.
+    assert np.abs(model.logits(texts) - expected).max() < 1e-4
     assert len(model.weights) == len(vectorizer.vocabulary_)  # one kept term per vocabulary entry: no hash collided
     assert model.logit("") == model.logit("Zzyzx qwertyuiop") == model.intercept
 

@@ -78,7 +78,7 @@ def main() -> None:
     windows = [windows_to_embed(t, semantic.window_min_words) for t in texts]
     read = texts + [w for ws in windows for w in ws]  # what the classifier reads, in the order of `owner`
     owner = np.array(list(range(len(texts))) + [i for i, w in enumerate(windows) for _ in w])
-    features = np.asarray(assistant.embedder.embed_with_peaks(texts + [w for ws in windows for w in ws]), dtype=np.float64)
+    features = np.asarray(assistant.embedder.embed_with_peaks(read), dtype=np.float64)
     emergency = np.array([r[1] for r in rows])
     group = np.array([r[2] for r in rows])
     trains = np.array([r[3] for r in rows])

@@ -65,11 +65,12 @@ def main() -> None:
     pattern, near, logit = [], [], []
     for case in cases:
         text = clean_question(case.text, 10_000)
-        signal = detector.detect(text)
+        screen = detector.screen(text)
+        signal = screen.signal  # layer 1 alone (the classifier is scored below)
         pattern.append(signal.emergency)
         near.append(signal.crisis_note)
         rows = np.atleast_2d(assistant._embed_for_triage(text)[1])
-        logit.append(float(semantic.logits(rows, [text, *detector.windows(text)]).max()))
+        logit.append(float(semantic.logits(rows, screen.texts).max()))
     layer1, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
     emergency = np.array([c.expected == "emergency" for c in cases])
     caught = layer1 & emergency
@@ -98,6 +99,8 @@ def main() -> None:
         if veto <= risk_threshold:
             break
         veto = risk_threshold
+    else:
+        raise SystemExit(f"the veto did not settle in five rounds (last {veto:.2f}); nothing to copy into the profile")
     note = flagged | noted | (logit_a >= risk_threshold)
     print(f"pattern_veto = {veto:.2f}: overrules layer 1 on {int(vetoed[~emergency].sum())} of its {int(layer1[~emergency].sum())} dev false alarms")
     print(f"layer 1 with the veto: recall {pattern_a[emergency].mean():.3f}, false alarms {pattern_a[~emergency].mean():.3f}")

@@ -199,21 +199,25 @@ class Assistant:
         Patterns first, with no model and no index: an emergency they recognise stands even if those fail."""
         screen = self.detector.screen(question)
         query_vector = triage_vectors = None
-        if not screen.decided and self.detector.needs_embedding:
-            try:
+        step = "embedding"
+        try:
+            if not screen.decided and self.detector.needs_embedding:
                 query_vector, triage_vectors = self._embed_for_triage(question)
-            except Exception as exc:
-                # The classifier could only have overruled layer 1's emergency; without the model, it stands.
-                if not screen.signal.emergency:
-                    raise
-                log.warning("triage: embedding failed (%s); the pattern's emergency stands", type(exc).__name__)
-        return self.detector.finish(screen, triage_vectors), query_vector
+            step = "the classifier"
+            return self.detector.finish(screen, triage_vectors), query_vector
+        except Exception as exc:
+            # Layer 2 could only have overruled layer 1's emergency; without it, the emergency stands.
+            if not screen.signal.emergency:
+                raise
+            log.warning("triage: %s failed (%s); the pattern's emergency stands", step, type(exc).__name__)
+            return screen.signal, query_vector
 
     def _embed_for_triage(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(query vector for retrieval, rows triage reads), from one encoder call.
 
-        The first row embeds the text retrieval searches with, so triage adds no encoder call for a
-        one-sentence question; a longer message adds its sentences to the same batch. Each row is the
+        The first row embeds the text retrieval searches with (the question spelling-corrected and glossed), so
+        triage adds no encoder call for a one-sentence question; a longer message adds its sentences to the same
+        batch. The rows line up with detector.screen(question).texts, which the word model reads as written. Each row is the
         unit vector followed by the token-wise maxima of the same run (embeddings.embed_with_peaks).
         """
         if not self.detector.needs_embedding:

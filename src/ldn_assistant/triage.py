@@ -11,8 +11,8 @@ costs a banner. Two layers, both data from the domain profile:
    retrieval uses, so no second encoder call for a one-sentence question) plus a word model over its
    words and word pairs (triage_words). A long message is also read sentence by sentence, in one batch,
    so an emergency told in the middle of a story is not averaged away. With the profile's pattern_veto,
-   layer 2 may also overrule a layer-1 match that it scores far below every dev emergency (a word matched
-   inside something else); without the model, the match stands.
+   layer 2 may also overrule a layer-1 match that it scores below the veto and below its own emergency
+   threshold (a word matched inside something else); without the model, the match stands.
 
 A message that is not an emergency but concerns one of the dangers gets the soft tier: its ordinary
 answer with the crisis note on top.
@@ -21,6 +21,7 @@ answer with the crisis note on top.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ from .triage_words import WordModel, train_word_model, word_ident
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
+
+log = logging.getLogger(__name__)
 
 # Sentence ends and line breaks: long stories are read a sentence at a time.
 _SENTENCES = re.compile(r"[^.!?\n;]+[.!?;]*")
@@ -64,7 +67,9 @@ class PatternScreen:
 
     signal: EmergencySignal
     decided: bool
-    texts: tuple[str, ...] = ()  # what layer 2 reads: the message, then windows_to_embed's sentences (its rows' order)
+    # The message as written, then windows_to_embed's sentences: the order of the rows layer 2 is given. The word model
+    # reads these; the network reads their embeddings (the first one embeds the text retrieval searches with).
+    texts: tuple[str, ...] = ()
 
 
 def sentences(text: str) -> list[str]:
@@ -193,23 +198,30 @@ class SemanticLayer:
                 self._model = _TRAINED[key]
         return self._model
 
+    def _bank(self) -> tuple[list[str], np.ndarray]:
+        """The exemplars, emergencies first, and their labels (1 for an emergency, 0 for a contrast)."""
+        positives, negatives = self._emergency_texts, self._contrast_texts
+        return positives + negatives, np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+
     def _fit_words(self, ident: dict[str, object]) -> WordModel:
         """The word model, kept on disk beside the network (half a second to train; a few milliseconds to read)."""
-        texts = self._emergency_texts + self._contrast_texts
-        labels = np.r_[np.ones(len(self._emergency_texts)), np.zeros(len(self._contrast_texts))]
-        kept = cached_array(
-            getattr(self.embedder, "vector_cache", None),
-            ident,
-            lambda: train_word_model(texts, labels, self.semantic.word_l2).to_array(),
-            shape=(3, None),
-        )
-        return WordModel.from_array(kept)
+        texts, labels = self._bank()
+
+        def train() -> WordModel:
+            return train_word_model(texts, labels, self.semantic.word_l2)
+
+        kept = cached_array(getattr(self.embedder, "vector_cache", None), ident, lambda: train().to_array(), shape=(3, None))
+        try:
+            return WordModel.from_array(kept)
+        except ValueError:
+            # A damaged file of the right outline: train again rather than fail every message that reaches layer 2.
+            log.warning("triage: the kept word model is damaged; trained it again")
+            return train()
 
     def _fit(self, ident: dict[str, object]) -> tuple[np.ndarray, Classifier]:
         """(emergency exemplar vectors, network): vectors and weights both read from disk after the first process."""
-        positives, negatives = self._emergency_texts, self._contrast_texts
-        features = np.asarray(embed_fixed(self.embedder, positives + negatives, peaks=True), dtype=np.float64)
-        labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+        texts, labels = self._bank()
+        features = np.asarray(embed_fixed(self.embedder, texts, peaks=True), dtype=np.float64)
         semantic = self.semantic
         sizes = layer_sizes(features.shape[1], semantic.hidden_units, semantic.members)
         # Training takes about a minute for the ldn bank's five networks on two cores, so the weights are kept
@@ -221,7 +233,7 @@ class SemanticLayer:
             lambda: train_on_features(features, labels, semantic.l2, semantic.peak_weight, semantic.hidden_units, semantic.members).flat(),
             shape=(flat_size(sizes),),
         )
-        return split_peaks(features[: len(positives)])[0], Classifier.from_flat(flat, sizes)
+        return split_peaks(features[: len(self._emergency_texts)])[0], Classifier.from_flat(flat, sizes)
 
     def warm_up(self) -> None:
         self._trained()
@@ -278,12 +290,14 @@ class EmergencyDetector:
             self.semantic.warm_up()
 
     def detect(self, text: str, vectors: np.ndarray | Sequence[np.ndarray] | None = None) -> EmergencySignal:
-        """Judge one message. `vectors`: embed_with_peaks rows of the message, then of each of windows_to_embed(text)."""
+        """Judge one message. `vectors`: embed_with_peaks rows of the message, then of each of windows_to_embed(text),
+        one row per text (a ValueError otherwise: the word model reads the same texts)."""
         return self.finish(self.screen(text), vectors)
 
     @property
     def veto(self) -> float | None:
-        """The logit below which the classifier overrules layer 1's emergency (None: it never does)."""
+        """The logit below which (and below the emergency threshold) the classifier overrules layer 1's emergency
+        (None: it never does)."""
         return self.semantic.semantic.pattern_veto if self.semantic else None
 
     def screen(self, text: str) -> PatternScreen:
@@ -303,11 +317,11 @@ class EmergencyDetector:
     def finish(self, screen: PatternScreen, vectors: np.ndarray | Sequence[np.ndarray] | None) -> EmergencySignal:
         """The verdict: the screen's when it decided or there is nothing to compare; else layer 2's.
 
-        Layer 1's emergency stands unless the classifier scores the message below the veto, far below every
-        emergency of the dev sets that layer 1 caught (a regular expression matches words, not what they say:
-        "my face swelled up" in a story about last year), and below its own emergency threshold (a score that
-        flags the message by itself flags it whatever the patterns say). Overruled, the message still gets the
-        crisis note."""
+        Layer 1's emergency stands unless the classifier scores the message below the veto, where it does not
+        place the message even near a danger (a regular expression matches words, not what they say: "my face
+        swelled up" in a story about last year), and below its own emergency threshold (a score that flags the
+        message by itself flags it whatever the patterns say). Overruled, the message still gets the crisis
+        note."""
         if screen.decided or self.semantic is None or vectors is None:
             return screen.signal
         rows = np.atleast_2d(np.asarray(vectors))

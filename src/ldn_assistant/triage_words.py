@@ -81,7 +81,9 @@ class WordModel:
 
 def word_ident(l2: float) -> dict[str, object]:
     """Everything besides the bank that the trained word model depends on (its key on disk)."""
-    return {"method": WORD_METHOD, "min_documents": MIN_DOCUMENTS, "iterations": ITERATIONS, "scikit-learn": metadata.version("scikit-learn"), "l2": l2}
+    # L-BFGS runs in SciPy, called by scikit-learn: either's version may move the optimum's last digits.
+    versions = {name: metadata.version(name) for name in ("scikit-learn", "scipy")}
+    return {"method": WORD_METHOD, "min_documents": MIN_DOCUMENTS, "iterations": ITERATIONS, **versions, "l2": l2}
 
 
 def train_word_model(texts: Sequence[str], labels: np.ndarray, l2: float) -> WordModel:

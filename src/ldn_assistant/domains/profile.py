@@ -70,8 +70,8 @@ class SemanticTriage:
     hidden_units: int  # ReLU units of the classifier's hidden layer (0: a linear classifier)
     members: int  # networks trained from different random starts whose logits are averaged (1: one network)
     window_min_words: int  # a long message's sentences of at least this many words are also read alone
-    # A pattern's (layer 1's) emergency stands unless the classifier's logit is below this; then the message gets
-    # the crisis note on a normal answer. None: layer 1 is final.
+    # A pattern's (layer 1's) emergency stands unless the classifier's logit is below this and below
+    # emergency_threshold; then the message gets the crisis note on a normal answer. None: layer 1 is final.
     pattern_veto: float | None = None
     # The word model's logit (triage_words) times this is added to the network's: thresholds and veto are on the sum.
     # 0: the network alone.

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +203,8 @@ class Assistant:
         step = "embedding"
         try:
             if not screen.decided and self.detector.needs_embedding:
-                query_vector, triage_vectors = self._embed_for_triage(question)
+                # The screen already split the message into the sentences layer 2 reads: no second split.
+                query_vector, triage_vectors = self._embed_for_triage(question, screen.texts[1:])
             step = "the classifier"
             return self.detector.finish(screen, triage_vectors), query_vector
         except Exception as exc:
@@ -212,18 +214,19 @@ class Assistant:
             log.warning("triage: %s failed (%s); the pattern's emergency stands", step, type(exc).__name__)
             return screen.signal, query_vector
 
-    def _embed_for_triage(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def _embed_for_triage(self, question: str, windows: Sequence[str] | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(query vector for retrieval, rows triage reads), from one encoder call.
 
         The first row embeds the text retrieval searches with (the question spelling-corrected and glossed), so
         triage adds no encoder call for a one-sentence question; a longer message adds its sentences to the same
-        batch. The rows line up with detector.screen(question).texts, which the word model reads as written. Each row is the
-        unit vector followed by the token-wise maxima of the same run (embeddings.embed_with_peaks).
+        batch (`windows`: detector.windows(question) when not given). The rows line up with
+        detector.screen(question).texts, which the word model reads as written. Each row is the unit vector followed
+        by the token-wise maxima of the same run (embeddings.embed_with_peaks).
         """
         if not self.detector.needs_embedding:
             return None, None
         query = self.retriever.query_text(question)
-        rows = embed_with_peaks(self.embedder, [query, *self.detector.windows(question)])
+        rows = embed_with_peaks(self.embedder, [query, *(self.detector.windows(question) if windows is None else windows)])
         return split_peaks(rows[0])[0], rows
 
     def _answer(self, question: str) -> Answer:

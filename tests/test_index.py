@@ -34,6 +34,14 @@ def check_consistent(assistant: Assistant) -> None:
     assert {owner(v) for v in stored} == set(ids), "Chroma collection and snapshot disagree"
     assert index.store.count() == len(stored) == index.manifest.get("vectors", len(stored))
     assert index.uncommitted == 0
+    # dense_hits reads a vector id's passage and document through the snapshot's remembered places.
+    stored = list(stored)
+    places = index.snapshot.unit_places([*stored, "no-such-passage.0", *stored])
+    assert places[len(stored)] is None
+    for vector_id, place in zip(stored, places, strict=False):
+        pos = index.snapshot.position[owner(vector_id)]
+        assert place == (pos, int(index.snapshot.document_rows[pos]))
+    assert places[len(stored) + 1 :] == places[: len(stored)]  # the second lookup, from memory, agrees
     for p in index.snapshot.passages:
         assert index.snapshot.sources[p.source_id].text[p.start : p.end] == p.text
 

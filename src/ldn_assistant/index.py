@@ -108,13 +108,12 @@ class Index:
         hits = self.store.query(embedding, min(3 * n + self.uncommitted, self.vectors))
         best: dict[int, float] = {}
         by_document: dict[int, list[float]] = {}
-        rows = self.snapshot.document_rows
-        for unit, sim in hits:  # hits arrive best first, so the first sentence seen is the passage's best
-            pos = self.snapshot.position.get(passage_of(unit))
-            if pos is None:
+        places = self.snapshot.unit_places([unit for unit, _ in hits])
+        for (_, sim), place in zip(hits, places, strict=True):  # best first, so a passage's first sentence is its best
+            if place is None:
                 continue
-            best.setdefault(pos, sim)
-            by_document.setdefault(int(rows[pos]), []).append(sim)
+            best.setdefault(place[0], sim)
+            by_document.setdefault(place[1], []).append(sim)
         return DenseHits(list(best.items())[:n], by_document)
 
 

@@ -2,7 +2,9 @@
 the questions of the answer suites core and holdout).
 
 The emergency threshold: the lowest classifier logit whose dev false-alarm rate (patterns and
-classifier together) stays within the budget, i.e. the most recall the budget allows. The risk
+classifier together) stays within the budget, i.e. the most recall the budget allows; with --budget-per-kind, within
+the budget on each kind of dev message alone, the triage sets' and the answer suites' questions (tried 2026-12-04 and
+not kept: fewer false alarms on the held-out sets, but more suicidal messages missed; docs/eval.md). The risk
 threshold: the lowest logit that keeps the crisis note on at most 10% of routine dev questions, counted over
 the triage sets and the answer suites' questions together (the everyday questions of core and holdout rarely
 get the note, so each triage set alone runs above 10%). The pattern veto: VETO_MARGIN below the lowest logit
@@ -50,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=0.02, help="most false alarms allowed on dev")
     parser.add_argument("--show", action="store_true", help="list dev misses and false alarms at the choice")
+    parser.add_argument("--budget-per-kind", action="store_true", help="the budget holds on the triage sets and the answer suites alone")
     parser.add_argument("--dev", nargs="+", default=list(TUNED_ON), help="development sets in evals/triage/ (names without .jsonl)")
     parser.add_argument(
         "--answer-suites", nargs="*", default=list(ANSWER_DEV_SUITES), help="the product's development suites in evals/, whose questions count too"
@@ -60,6 +63,7 @@ def main() -> None:
         parser.error(f"not a development set: {', '.join(held_out)} (held-out sets are never tuned on)")
     assistant = Assistant.from_settings()
     cases = [case for name in args.dev for case in load_triage_suite(Path(f"evals/triage/{name}.jsonl"))]
+    triage_messages = len(cases)
     cases += [case for name in args.answer_suites for case in answer_suite_cases(Path(f"evals/{name}.jsonl"))]
     detector, semantic = assistant.detector, assistant.detector.semantic
     pattern, near, logit = [], [], []
@@ -73,6 +77,12 @@ def main() -> None:
         logit.append(float(semantic.logits(rows, screen.texts).max()))
     layer1, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
     emergency = np.array([c.expected == "emergency" for c in cases])
+    # Printed per kind: the triage sets' messages (the kind the locked half holds, many of them questions about the
+    # same risks) and the answer suites' everyday questions, which rarely raise an alarm. Pooled (the default), the
+    # everyday questions let the triage sets' own rate run above the budget; --budget-per-kind holds it on each.
+    from_triage_sets = np.arange(len(cases)) < triage_messages
+    kinds = {name: mask for name, mask in (("triage sets", from_triage_sets), ("answer suites", ~from_triage_sets)) if (mask & ~emergency).any()}
+    budgeted = dict(kinds) if args.budget_per_kind else {"all": np.ones(len(cases), dtype=bool)}
     caught = layer1 & emergency
     veto = float(np.floor((logit_a[caught].min() - VETO_MARGIN) * 100) / 100) if caught.any() else -np.inf
     routine = np.array([c.expected == "routine" for c in cases])
@@ -86,7 +96,7 @@ def main() -> None:
         chosen = None
         for threshold in np.sort(np.unique(np.round(logit_a, 2)))[::-1]:
             flagged = pattern_a | (logit_a >= threshold)
-            if flagged[~emergency].mean() > args.budget:
+            if any(flagged[kind & ~emergency].mean() > args.budget for kind in budgeted.values()):
                 break
             chosen = (float(threshold), flagged)
         assert chosen is not None, "the patterns alone exceed the budget"
@@ -104,7 +114,8 @@ def main() -> None:
     note = flagged | noted | (logit_a >= risk_threshold)
     print(f"pattern_veto = {veto:.2f}: overrules layer 1 on {int(vetoed[~emergency].sum())} of its {int(layer1[~emergency].sum())} dev false alarms")
     print(f"layer 1 with the veto: recall {pattern_a[emergency].mean():.3f}, false alarms {pattern_a[~emergency].mean():.3f}")
-    print(f"emergency_threshold = {threshold:.2f}: recall {flagged[emergency].mean():.3f}, false alarms {flagged[~emergency].mean():.3f}")
+    per_kind = ", ".join(f"{name} {flagged[kind & ~emergency].mean():.3f}" for name, kind in kinds.items())
+    print(f"emergency_threshold = {threshold:.2f}: recall {flagged[emergency].mean():.3f}, false alarms {flagged[~emergency].mean():.3f} ({per_kind})")
     print(f"risk_threshold = {risk_threshold:.2f}: crisis note on {note[risk].mean():.3f} of risk, {note[routine].mean():.3f} of routine")
     if args.show:
         for case, hit, value in zip(cases, flagged, logit_a, strict=True):

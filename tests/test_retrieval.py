@@ -54,6 +54,10 @@ def test_standardised_scores_and_reciprocal_ranks():
     assert list(np.argsort(-z)) == [0, 2, 1]
     assert np.allclose(_reciprocal_rank(values, 60), [1 / 61, 1 / 63, 1 / 62])
     assert np.all(_standardise(np.ones(4)) == 0)  # no spread, no information: no contribution
+    assert _standardise(np.empty(0, dtype=np.float32)).shape == (0,)
+    noisy = np.random.default_rng(3).normal(5.0, 2.0, 50).astype(np.float32)
+    z = _standardise(noisy)
+    assert z.dtype == np.float32 and np.allclose(z, (noisy - noisy.mean()) / noisy.std(), rtol=0, atol=1e-5)
 
 
 @pytest.mark.slow

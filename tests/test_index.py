@@ -36,12 +36,13 @@ def check_consistent(assistant: Assistant) -> None:
     assert index.uncommitted == 0
     # dense_hits reads a vector id's passage and document through the snapshot's remembered places.
     stored = list(stored)
-    places = index.snapshot.unit_places([*stored, "no-such-passage.0", *stored])
-    assert places[len(stored)] is None
+    fresh = Index.open(index.settings).snapshot  # nothing remembered yet
+    places = fresh.unit_places([*stored, "no-such-passage.0"])
+    assert places[-1] is None
     for vector_id, place in zip(stored, places, strict=False):
-        pos = index.snapshot.position[owner(vector_id)]
-        assert place == (pos, int(index.snapshot.document_rows[pos]))
-    assert places[len(stored) + 1 :] == places[: len(stored)]  # the second lookup, from memory, agrees
+        pos = fresh.position[owner(vector_id)]
+        assert place == (pos, int(fresh.document_rows[pos]))
+    assert fresh.unit_places(list(reversed(stored))) == places[-2::-1]  # a second call, answered from memory, agrees
     for p in index.snapshot.passages:
         assert index.snapshot.sources[p.source_id].text[p.start : p.end] == p.text
 

@@ -166,27 +166,6 @@ def test_questions_about_a_risk_are_not_emergencies_but_get_the_crisis_note(mess
     assert signal.crisis_note
 
 
-def test_the_joined_sign_pattern_changes_no_verdict_of_layer_1():
-    """PatternLayer passes over a sentence its joined pattern does not match; the full scan must agree on every message."""
-    fast = triage.PatternLayer(PROFILE.triage)
-    slow = triage.PatternLayer(PROFILE.triage)
-    slow._any_sign = None
-    assert fast._any_sign is not None
-    messages = [c.text for path in sorted(Path("evals/triage").glob("*.jsonl")) for c in load_triage_suite(path)]
-    assert len(messages) > 3000
-    differing = [m for m in messages if fast.match(m) != slow.match(m)]
-    assert not differing, differing[:3]
-    assert sum(fast.match(m)[0] is not None for m in messages) > 300  # the check compared real matches, not only misses
-
-
-def test_signs_that_cannot_be_joined_are_scanned_one_by_one():
-    assert triage._any_of([re.compile(r"(a)\1"), re.compile("b")]) is None  # a group reference would shift
-    assert triage._any_of([re.compile("a", re.IGNORECASE), re.compile("b")]) is None  # mixed flags
-    assert triage._any_of([]) is None
-    joined = triage._any_of([re.compile("end it", re.IGNORECASE), re.compile(r"not breathing", re.IGNORECASE)])
-    assert joined is not None and joined.search("She is NOT breathing") and not joined.search("breathing fine")
-
-
 def test_urgency_with_a_danger_sign_is_an_emergency_in_words_no_pattern_knows():
     signal = EmergencyDetector(PROFILE).detect("started LDN on my methadone an hour ago and I'm vomiting and shaking, what do I do")
     assert signal.emergency and signal.layer in ("pattern", "urgency")

@@ -15,7 +15,7 @@ does not flag itself). The three are chosen again with that veto, until they set
 locked2, writer6, writer10, writer11, writer12; the answer suites unseen and fresh) are never read here, and naming
 one is refused. Run from the repo root:
 
-    .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show]
+    .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show] [--budget-per-kind]
 
 then copy the printed values (pattern_veto, emergency_threshold, risk_threshold) into [triage.semantic] of the profile.
 """

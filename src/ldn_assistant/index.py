@@ -69,7 +69,7 @@ class DenseHits:
 
 
 class Index:
-    """An opened, committed index: read-only, safe to share between threads."""
+    """An opened, committed index: read-only (its snapshot only remembers lookups), safe to share between threads."""
 
     def __init__(self, settings: Settings, snapshot: Snapshot, store: VectorStore, manifest: dict) -> None:
         self.settings = settings

@@ -55,8 +55,9 @@ class Snapshot:
     def unit_places(self, units: Sequence[str]) -> list[tuple[int, int] | None]:
         """(passage position, row of its document) for each vector id; None for an id of no committed passage.
 
-        Remembered per snapshot (at most one entry per vector): a question looks up three ids per candidate, and
-        splitting each id and looking it up twice was a fifth of ask()'s time outside the encoder and Chroma."""
+        Remembered per snapshot, at most one entry per id the collection has returned (ids of vectors outside this
+        snapshot, such as an ingest's not yet committed, are remembered as None). A question looks up three ids per
+        candidate: 185 -> 22 µs for 120 ids in a loop of their own, about 30 µs of a warm ask() (docs/bench.md)."""
         memo = self._places
         for unit in units:
             if unit not in memo:

@@ -92,7 +92,6 @@ class PatternLayer:
 
     def __init__(self, rules: TriageRules) -> None:
         self.rules = rules
-        self._any_sign = _any_of([p for patterns in rules.patterns.values() for p in patterns])
 
     def _not_now(self, sentence: str, match: re.Match[str]) -> bool:
         """Is this match framed as a question about a risk, a past event, a negation or a condition?"""
@@ -107,8 +106,6 @@ class PatternLayer:
         """(category of a match describing harm now, whether any match was framed as not-now)."""
         framed = False
         for sentence in sentences(text) or [text]:
-            if self._any_sign is not None and self._any_sign.search(sentence) is None:
-                continue
             for category, patterns in self.rules.patterns.items():
                 for pattern in patterns:
                     for m in pattern.finditer(sentence):
@@ -131,20 +128,6 @@ class PatternLayer:
 
     def near_risk(self, text: str) -> bool:
         return any(p.search(text) for p in self.rules.risk)
-
-
-def _any_of(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
-    """One pattern that finds a match wherever any of `patterns` would, to pass over a sentence none of them match.
-
-    Most messages match no sign; one search instead of a scan per sign and sentence took a fifth of a millisecond
-    off ask(). Exact: an alternation matches at a position where any alternative does. None (scan every pattern)
-    when the patterns cannot be joined: mixed flags, or references to group numbers that joining would shift."""
-    if not patterns or len({p.flags for p in patterns}) != 1 or any(re.search(r"\\[1-9]|\(\?\(|\(\?P[<=]", p.pattern) for p in patterns):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
-    except re.error:
-        return None
 
 
 @dataclass(frozen=True)

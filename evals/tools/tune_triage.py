@@ -73,7 +73,7 @@ def main() -> None:
         signal = screen.signal  # layer 1 alone (the classifier is scored below)
         pattern.append(signal.emergency)
         near.append(signal.crisis_note)
-        rows = np.atleast_2d(assistant._embed_for_triage(text)[1])
+        rows = np.atleast_2d(assistant._embed_for_triage(text, screen.texts[1:])[1])  # the screen's sentences, as ask() does
         logit.append(float(semantic.logits(rows, screen.texts).max()))
     layer1, near_a, logit_a = np.array(pattern), np.array(near), np.array(logit)
     emergency = np.array([c.expected == "emergency" for c in cases])

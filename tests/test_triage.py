@@ -482,6 +482,13 @@ WRITER11_FLOORS = (0.994, {"suicide_self_harm": 0.987}, 0.075)
 # 2026.12.03.7, starts 0 / 5 / 10 alike: recall 0.994 (179 of 180; suicide 1.0), false alarms 0.070 (29 of 412).
 WRITER12_FLOORS = (0.988, {"suicide_self_harm": 0.95, "unresponsive_blue": 1.0}, 0.073)
 
+# writer13 (evals/triage/writer13.jsonl), a thirteenth writer's batch in the same turned-around style (exemplar batch 13:
+# as training it lost on dev, recall within the budget 0.989 -> 0.987, so it trained nothing); 22 near an exemplar or a
+# suite message dropped, the 160 risk and past-event messages given their category by a labeller reading the text alone
+# (53 became routine). Measured once, profile 2026.12.03.7: recall 1.0 (158 of 158, every category 1.0), false alarms
+# 0.047 (14 of 300). The floors allow one message more each way.
+WRITER13_FLOORS = (0.993, {"suicide_self_harm": 0.975, "unresponsive_blue": 1.0}, 0.05)
+
 HELD_OUT_FLOORS = {
     "locked": (LOCKED_RECALL_FLOOR, LOCKED_CATEGORY_FLOORS, LOCKED_FALSE_ALARM_CEILING),
     "writer6": (WRITER6_RECALL_FLOOR, WRITER6_CATEGORY_FLOORS, WRITER6_FALSE_ALARM_CEILING),
@@ -489,6 +496,7 @@ HELD_OUT_FLOORS = {
     "writer10": WRITER10_FLOORS,
     "writer11": WRITER11_FLOORS,
     "writer12": WRITER12_FLOORS,
+    "writer13": WRITER13_FLOORS,
 }
 
 

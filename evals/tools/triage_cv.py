@@ -3,7 +3,7 @@
 The dev sets are small enough that several choices tie on them, and they hold two writers' wording. Here
 each writer's exemplars are left out in turn: the classifier trains on the others' and is scored on the
 left-out writer's emergencies against their contrast messages, the way it meets a new user's phrasing. The
-dev sets are scored too (trained on the whole bank). No held-out set (locked, locked2, writer6, writer10, writer11, writer12) is read.
+dev sets are scored too (trained on the whole bank). No held-out set (locked, locked2, writer6, writer10, writer11, writer12, writer13) is read.
 
 A writer's exemplars are the lines of the profile that one commit added (git blame), so this needs the
 repository's history. Scores are threshold-free: ROC AUC of the classifier's logit (the most over the

@@ -12,7 +12,7 @@ of a dev emergency that layer 1 (patterns and urgency cues) caught, and never ab
 pattern's emergency is overruled only where the classifier does not place the message even near a danger (a
 classifier whose dev emergencies all score far above its thresholds would otherwise overrule every pattern it
 does not flag itself). The three are chosen again with that veto, until they settle. The held-out sets (locked,
-locked2, writer6, writer10, writer11, writer12; the answer suites unseen and fresh) are never read here, and naming
+locked2, writer6, writer10, writer11, writer12, writer13; the answer suites unseen and fresh) are never read here, and naming
 one is refused. Run from the repo root:
 
     .venv/bin/python evals/tools/tune_triage.py [--budget 0.02] [--show] [--budget-per-kind]

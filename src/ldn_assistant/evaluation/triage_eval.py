@@ -1,11 +1,11 @@
 """The triage suite: emergency recall per category and false alarms, on messages no rule was fitted to.
 
-evals/triage/ holds eight sets, each written by a writer of its own before the choices it measures: dev.jsonl
-and dev2.jsonl (TUNED_ON: thresholds, patterns and exemplar batches are chosen on them), and six held-out
+evals/triage/ holds nine sets, each written by a writer of its own before the choices it measures: dev.jsonl
+and dev2.jsonl (TUNED_ON: thresholds, patterns and exemplar batches are chosen on them), and seven held-out
 sets, never tuned on, whose figures are reported: locked.jsonl, locked2.jsonl, and writer6.jsonl, writer10.jsonl,
-writer11.jsonl and writer12.jsonl (four writers' messages written as exemplar batches that did not win on dev and so
-trained nothing; writer6 covers six of the nine categories; writer12 turns the bank's style around: emergencies
-written calmly and formally, non-emergencies hurried and informal).
+writer11.jsonl, writer12.jsonl and writer13.jsonl (five writers' messages written as exemplar batches that did not
+win on dev and so trained nothing; writer6 covers six of the nine categories; writer12 and writer13 turn the bank's
+style around: emergencies written calmly and formally, non-emergencies hurried and informal).
 Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "category"}.
 """
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..assistant import Assistant
 
 TRIAGE_DIR = Path("evals/triage")
-HALVES = ("dev", "dev2", "locked", "locked2", "writer6", "writer10", "writer11", "writer12")  # in the report's order
+HALVES = ("dev", "dev2", "locked", "locked2", "writer6", "writer10", "writer11", "writer12", "writer13")  # in the report's order
 TUNED_ON = ("dev", "dev2")  # thresholds and choices are made on these; the others are held out
 EXPECTED = ("emergency", "risk", "routine")
 ROUTINE_CATEGORIES = ("everyday", "venting", "mild_symptom", "off_topic")

@@ -16,7 +16,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import CHROMA, CORPUS, LDN_CLI, ROOT
 
 QUESTIONS = [

@@ -16,13 +16,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import copy_corpus
 
 from ldn_assistant import Answer, safety
 from ldn_assistant.cli import LAZY_COMMANDS, STDIN_QUESTION_LIMIT, main, question_from
 from ldn_assistant.cli_options import EXIT_CODE_MEANINGS, ExitCode
 from ldn_assistant.render import answer_text
-
-from conftest import copy_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -355,13 +354,15 @@ def test_sources_takes_the_index_dir_option_over_an_empty_environment_index(cli,
     assert len(json.loads(result.stdout)) == 5
 
 
+_FOLDERS = {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR"}
+_ANSWERING = {**_FOLDERS, "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL"}
 SETTING_OPTIONS_BY_COMMAND = {
-    "ingest": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--model": "LDN_EMBEDDING_MODEL", "--batch-size": "LDN_EMBEDDING_BATCH_SIZE"},
-    "ask": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL", "--domain": "LDN_DOMAIN"},
+    "ingest": {**_FOLDERS, "--model": "LDN_EMBEDDING_MODEL", "--batch-size": "LDN_EMBEDDING_BATCH_SIZE"},
+    "ask": {**_ANSWERING, "--domain": "LDN_DOMAIN"},
     "sources": {"--index-dir": "LDN_INDEX_DIR", "--model": "LDN_EMBEDDING_MODEL"},
-    "eval": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL"},
+    "eval": _ANSWERING,
     "bench": {"--corpus-dir": "LDN_CORPUS_DIR"},
-    "chat": {"--corpus-dir": "LDN_CORPUS_DIR", "--index-dir": "LDN_INDEX_DIR", "--top-k": "LDN_TOP_K", "--model": "LDN_EMBEDDING_MODEL", "--domain": "LDN_DOMAIN"},
+    "chat": {**_ANSWERING, "--domain": "LDN_DOMAIN"},
 }
 
 

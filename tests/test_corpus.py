@@ -6,11 +6,10 @@ import io
 import json
 
 import pytest
+from conftest import CORPUS, ROOT
 
 from ldn_assistant.corpus import META_SUFFIX, scan_corpus
 from ldn_assistant.types import METADATA_FIELDS, content_hash
-
-from conftest import CORPUS, ROOT
 
 SEEDS = ROOT.parent / "shared" / "corpus-seeds"
 SHIPPED = sorted(p for p in CORPUS.glob("*.txt"))
@@ -65,9 +64,8 @@ def test_a_source_without_a_title_takes_its_first_heading_line():
 
 
 def test_documents_without_a_metadata_file_are_named_and_titled_from_themselves(tmp_path):
-    from test_loaders import handmade_pdf
-
     from pypdf import PdfReader, PdfWriter
+    from test_loaders import handmade_pdf
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -23,9 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, LDN_CLI, PYTHON, ROOT
-
 
 QUESTIONS = [
     "What dose of LDN is used for fibromyalgia?",

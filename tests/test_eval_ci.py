@@ -69,9 +69,9 @@ def test_ablations_change_retrieval_only(core_run):
     for name in ("dense-only", "bm25-only"):
         ablated = core_run.results[name]
         # Triage runs before retrieval and is shared: where it decided the product's status, it decides theirs.
-        assert all(a.outcome.status == p.outcome.status for a, p in zip(ablated, product) if p.outcome.status in ("emergency", "out_of_scope"))
+        assert all(a.outcome.status == p.outcome.status for a, p in zip(ablated, product, strict=True) if p.outcome.status in ("emergency", "out_of_scope"))
         # And one retriever really is off: some answer shows other passages.
-        assert any(a.answer.passages != p.answer.passages for a, p in zip(ablated, product))
+        assert any(a.answer.passages != p.answer.passages for a, p in zip(ablated, product, strict=True))
 
 
 @pytest.mark.slow

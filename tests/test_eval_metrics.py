@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from ldn_assistant.evaluation.percentile import percentile
 from ldn_assistant.evaluation.metrics import (
     CaseOutcome,
     abstention_scores,
@@ -18,6 +17,7 @@ from ldn_assistant.evaluation.metrics import (
     reciprocal_rank,
     summarize,
 )
+from ldn_assistant.evaluation.percentile import percentile
 
 
 def outcome(expected="answered", status="answered", relevant=(), n_refs=1, latency=10.0, disclaimers=True, **kw) -> CaseOutcome:
@@ -112,7 +112,9 @@ def test_summarize_over_a_small_hand_made_run():
         # Should answer but abstained: its passages are not shown, so it scores 0 everywhere.
         outcome(status="no_evidence", relevant=(), n_refs=2, latency=30.0),
         outcome(expected="emergency", status="emergency", relevant=(), n_refs=0, latency=40.0),
-        outcome(expected="out_of_scope", status="answered", relevant=(False,), n_refs=0, latency=50.0, disclaimers=False, verbatim=(False,), resolvable=(False,)),
+        outcome(
+            expected="out_of_scope", status="answered", relevant=(False,), n_refs=0, latency=50.0, disclaimers=False, verbatim=(False,), resolvable=(False,)
+        ),
     ]
     m = summarize(outcomes)
     assert (m.n_cases, m.n_answerable) == (5, 3)
@@ -142,6 +144,7 @@ def test_summarize_of_cases_without_evidence_leaves_ranking_undefined():
 
 
 def test_hit_curve_is_cumulative():
-    curve = hit_curve([outcome(relevant=(False, True)), outcome(relevant=(False, False, False, True)), outcome(expected="emergency", status="emergency")], max_k=5)
+    outcomes = [outcome(relevant=(False, True)), outcome(relevant=(False, False, False, True)), outcome(expected="emergency", status="emergency")]
+    curve = hit_curve(outcomes, max_k=5)
     assert curve == [0.0, 0.5, 0.5, 1.0, 1.0]
     assert hit_curve([outcome(expected="emergency", status="emergency")]) == []

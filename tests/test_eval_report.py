@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ldn_assistant.evaluation.runner import CaseResult, EvalRun, judge
 from ldn_assistant.evaluation.report import write_report
+from ldn_assistant.evaluation.runner import CaseResult, EvalRun, judge
 from ldn_assistant.evaluation.suites import Case, Suite
 from ldn_assistant.evaluation.systems import ShownPassage, SystemAnswer
 from ldn_assistant.evaluation.thresholds import check_thresholds, parse_threshold
@@ -53,9 +53,10 @@ def _run() -> EvalRun:
     naive = [SystemAnswer("answered", (span(TEXT, title=None),), ()), SystemAnswer("answered", (span(TEXT, title=None),), ())]
     results = {}
     for name, answers in (("ldn-assistant", product), ("naive-langchain", naive)):
-        results[name] = [CaseResult(c, name, a, judge(c, a, SOURCES.__getitem__, 5.0)) for c, a in zip((DOSE, HELP), answers)]
+        results[name] = [CaseResult(c, name, a, judge(c, a, SOURCES.__getitem__, 5.0)) for c, a in zip((DOSE, HELP), answers, strict=True)]
     suite = Suite("mini", Path("mini.jsonl"), (DOSE, HELP))
-    return EvalRun([suite], ["ldn-assistant", "naive-langchain"], results, 0.5, {"top_k": 5, "descriptions": {"ldn-assistant": "product", "naive-langchain": "baseline"}})
+    info = {"top_k": 5, "descriptions": {"ldn-assistant": "product", "naive-langchain": "baseline"}}
+    return EvalRun([suite], ["ldn-assistant", "naive-langchain"], results, 0.5, info)
 
 
 def test_case_results_pass_only_with_the_right_status_and_evidence_in_the_top_3():

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from ldn_assistant.cli import main
 from ldn_assistant.evaluation.metrics import CaseOutcome, summarize
-from ldn_assistant.evaluation.suites import SuiteError, discover_suites, load_suite, load_suites
 from ldn_assistant.evaluation.runner import resolve_suite_args
+from ldn_assistant.evaluation.suites import SuiteError, discover_suites, load_suite, load_suites
 from ldn_assistant.evaluation.thresholds import Threshold, check_thresholds, parse_threshold
 
 ROOT = Path(__file__).resolve().parents[1]

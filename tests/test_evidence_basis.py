@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_corpus
 
 from ldn_assistant import Answer
 from ldn_assistant.basis import UNKNOWN_CORPUS, CorpusBasis
@@ -17,11 +18,19 @@ from ldn_assistant.domains import load_profile
 from ldn_assistant.render import escape_markdown
 from ldn_assistant.types import CitedPassage, Source, SourceMetadata
 
-from conftest import copy_corpus
-
 INTRODUCED = "When was naltrexone first introduced?"
 DOSE_RANGE = "What is the dose range of LDN for chronic pain?"
 AGREEING = "What is the dose range of LDN?"
+# The sections of the About page, in its order (without the Markdown "## ").
+ABOUT_HEADINGS = (
+    "Intended use and users",
+    "What goes in",
+    "How an answer is made",
+    "Data sources",
+    "Validation",
+    "Known limits",
+    "Do not rely on it because it is software",
+)
 
 
 def quote(rank: int, text: str, source_id: str) -> CitedPassage:
@@ -262,8 +271,8 @@ def _report(path, hit3: float = 0.831):
 @pytest.mark.slow
 def test_about_lays_open_use_inputs_method_sources_validation_limits_and_automation_bias(assistant, tmp_path):
     page = assistant.about(_report(tmp_path / "eval" / "report.json"))
-    for heading in ("## Intended use and users", "## What goes in", "## How an answer is made", "## Data sources", "## Validation", "## Known limits", "## Do not rely on it because it is software"):
-        assert heading in page
+    for heading in ABOUT_HEADINGS:
+        assert f"## {heading}" in page
     for s in assistant.sources():
         assert escape_markdown(s.metadata.kind) in page
     assert escape_markdown("2024-11-10") in page and escape_markdown("2022-12-09") in page

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, LDN_CLI, ROOT
 
 MAX_BYTES = 400_000  # small enough that a 500 KB file is over it, large enough for the 300 KB line

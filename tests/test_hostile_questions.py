@@ -10,7 +10,8 @@ from __future__ import annotations
 import concurrent.futures
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ldn_assistant import DISCLAIMERS
 from ldn_assistant.safety import QuestionError

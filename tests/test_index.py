@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import copy_corpus
 
 from ldn_assistant import index as index_module
 from ldn_assistant.assistant import Assistant
-from ldn_assistant.index import Index
+from ldn_assistant.corpus import load_source
+from ldn_assistant.index import Index, split_settings
 from ldn_assistant.manifest import MANIFEST, IndexMismatchError, IndexMissingError
 from ldn_assistant.splitting import split_source
-from ldn_assistant.corpus import load_source
-from ldn_assistant.index import split_settings
-
-from conftest import copy_corpus
 
 pytestmark = pytest.mark.slow
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import copy_corpus
 
 from ldn_assistant.corpus import scan_corpus
 from ldn_assistant.index import COLLECTION_PREFIX, Index, fingerprint, split_settings
@@ -24,8 +25,6 @@ from ldn_assistant.manifest import MANIFEST, fingerprint_id
 from ldn_assistant.snapshot import Snapshot, passage_of, unit_id, vector_units
 from ldn_assistant.store import VectorStore
 from ldn_assistant.types import FileProblem, ProblemKind
-
-from conftest import copy_corpus
 
 
 @pytest.fixture()

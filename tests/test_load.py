@@ -6,11 +6,10 @@ Latency is printed (run pytest with -s to see it), never asserted; docs/security
 from __future__ import annotations
 
 import pytest
+from load_ask import QUESTIONS, run_load, start_server
 
 from ldn_assistant import DISCLAIMERS
 from ldn_assistant.types import STATUSES
-
-from load_ask import QUESTIONS, run_load, start_server
 
 USERS = 32
 

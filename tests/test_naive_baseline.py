@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import CORPUS
 
 from ldn_assistant.corpus import scan_corpus
 from ldn_assistant.evaluation.naive import CHUNK_SIZE, NaiveLangChainRAG, embeddings_adapter
-
-from conftest import CORPUS
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS, ROOT, copy_corpus
 
 QUESTION = "What dose of LDN is used for fibromyalgia?"

@@ -9,7 +9,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import PYTHON
 
 # Questions a clinician might type, with a patient's details; none of this may reach a log.
@@ -98,7 +97,7 @@ def test_the_opt_in_audit_log_records_question_status_and_sources(assistant, tmp
         audited.ask(PRIVATE_QUESTIONS[4])  # refused before answering: nothing to audit
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(records) == len(answers)
-    for record, answer in zip(records, answers):
+    for record, answer in zip(records, answers, strict=True):
         assert set(record) >= {"time", "question", "status", "sources"}
         assert record["question"] == answer.question
         assert record["status"] == answer.status

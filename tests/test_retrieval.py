@@ -7,10 +7,9 @@ import pytest
 
 from ldn_assistant.domains import load_profile
 from ldn_assistant.lexicon import QueryExpander
-from ldn_assistant.safety import looks_like_drug_name, mentions_opioid
 from ldn_assistant.retrieval import _reciprocal_rank, _standardise
+from ldn_assistant.safety import looks_like_drug_name, mentions_opioid
 from ldn_assistant.spelling import Speller
-
 
 EXPANDER = QueryExpander(load_profile("ldn"))
 gloss, expansion_terms = EXPANDER.gloss, EXPANDER.expansion_terms
@@ -145,7 +144,7 @@ def two_documents(make_settings, embedder, tmp_path):
 def test_each_passage_knows_its_document_and_documents_have_their_own_bm25(two_documents):
     snapshot = two_documents.index.snapshot
     rows = {p.source_id: set() for p in snapshot.passages}
-    for passage, row in zip(snapshot.passages, snapshot.document_rows):
+    for passage, row in zip(snapshot.passages, snapshot.document_rows, strict=True):
         rows[passage.source_id].add(int(row))
     assert all(len(r) == 1 for r in rows.values()) and len({min(r) for r in rows.values()}) == 2
     scores = snapshot.document_lexical.scores("slugs tomatoes")

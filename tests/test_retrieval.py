@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -82,19 +84,50 @@ def test_both_fusions_return_verbatim_passages_best_first(assistant, fusion):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="regression of issue 15, open: the corpus's warning against LDN with opioid medications reached the top 3 "
-    "only through a hand expansion copied from that sentence ('currently taking ... withdrawal'); with the class gloss "
-    "alone it ranks 17th. The fixed opioid warning still comes first (asserted below and in test_answers).",
-    strict=False,
-)
-@pytest.mark.parametrize("drug", ["tramadol", "Percocet", "a fentanyl patch", "Suboxone"])
+@pytest.mark.parametrize("drug", ["tramadol", "Percocet", "a fentanyl patch", "Suboxone", "MS-Contin"])
 def test_a_patient_on_an_opioid_is_shown_the_co_use_warning_passage(assistant, drug):
-    """The corpus' own warning against LDN with opioid medications ranks in the top 3 for any opioid name."""
+    """The corpus' own warning against LDN with opioid medications ranks in the top 3 for any opioid name (the co-use
+    aspect, retrieval.CO_USE_WEIGHT: without it the passage ranked 17th to 20th for these questions)."""
     answer = assistant.ask(f"I'm on {drug}. Is it OK to start low dose naltrexone?")
     assert answer.status == "answered" and answer.opioid_warning_first
     top = [p.text for p in answer.passages[:3]]
     assert any("not recommended for people currently taking opioid medications" in t for t in top)
+
+
+@pytest.mark.slow
+def test_the_co_use_aspect_waits_for_a_drug_name(assistant):
+    """A question that names only the class ("the opioid growth factor receptor") is about mechanism: ranked as
+    without the aspect. One that names a drug is ranked otherwise, and its search embeds the aspect once more."""
+    from ldn_assistant.retrieval import HybridRetriever
+
+    plain = HybridRetriever(assistant.index, assistant.embedder, assistant.profile, co_use_weight=0.0)
+    aspect = HybridRetriever(assistant.index, assistant.embedder, assistant.profile)
+    assert aspect.subject == "ldn"  # the corpus names its subject "LDN" more often than "naltrexone"
+
+    def ranked(retriever: HybridRetriever, question: str) -> list[str]:
+        return [r.passage.passage_id for r in retriever.search(question, 5).results]
+
+    mechanism = "What is the role of the opioid growth factor receptor in how LDN works?"
+    assert ranked(aspect, mechanism) == ranked(plain, mechanism)
+    on_a_drug = "I'm on tramadol. Is it OK to start low dose naltrexone?"
+    assert ranked(aspect, on_a_drug) != ranked(plain, on_a_drug)
+
+
+def test_a_drug_class_tells_its_drugs_from_the_words_for_the_class():
+    opioid = load_profile("ldn").drug_classes["opioid"]
+    assert opioid.mentioned_in("how does LDN act on opioid receptors?") and not opioid.names_a_drug("how does LDN act on opioid receptors?")
+    assert opioid.names_a_drug("still on my MS-Contin") and opioid.names_a_drug("I take Percocet")
+    assert not opioid.names_a_drug("narcotics and opiates")
+
+
+def test_a_drug_class_without_drugs_is_refused(tmp_path):
+    from ldn_assistant.domains import ProfileError
+
+    text = (Path(__file__).resolve().parents[1] / "src/ldn_assistant/domains/none.toml").read_text(encoding="utf-8")
+    path = tmp_path / "empty_class.toml"
+    path.write_text(text + '\n[drugs.classes.opioid]\nwords = ["opioid"]\nnames = []\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="lists no drug"):
+        load_profile(str(path))
 
 
 _TAPER = """# Coming off gabapentin

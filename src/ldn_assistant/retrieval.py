@@ -10,6 +10,7 @@ A passage is also judged with its document (DocumentContext, below).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,16 @@ class DocumentContext:
 # weights on the SciFact train claims (evals/tools/tune_scifact.py; figures at DocumentContext).
 LEXICAL_WEIGHT = 2.5
 
+# A question that names a drug of one of the profile's classes ("I'm on tramadol") also asks about the domain's
+# subject taken with that class, whatever else it asks; the passages that speak of the two together are what a
+# prescriber must see. Each candidate's best sentence similarity to "<subject> with <class gloss>" is standardised
+# and added, times this weight, to the fused score. The subject is named as the corpus most often names it (the
+# encoder ties "LDN" to "low dose naltrexone" only loosely). Chosen on the development suites core and holdout
+# (2026-12-04): 0 / 1 / 2 / 3 / 5 / 10 / 20 gave core hit@1 / hit@3 0.701 / 0.839, 0.713 / 0.839, 0.713 / 0.862,
+# 0.724 / 0.874, 0.736 / 0.874, 0.759 / 0.874, 0.759 / 0.874 and holdout 0.605 / 0.816, then 0.632 / 0.816 for
+# every weight; the locked unseen and fresh suites, run once after the choice, did not move (docs/eval.md).
+CO_USE_WEIGHT = 10.0
+
 
 @dataclass(frozen=True)
 class Retrieved:
@@ -78,6 +89,7 @@ class HybridRetriever:
         fusion: str = "score",
         rrf_k: int = 60,
         document_context: DocumentContext | None = None,
+        co_use_weight: float = CO_USE_WEIGHT,
     ) -> None:
         if fusion not in ("score", "rrf"):
             raise ValueError(f"fusion must be 'score' or 'rrf', not {fusion!r}")
@@ -92,6 +104,8 @@ class HybridRetriever:
         self.expander = QueryExpander(profile)
         corpus_words = index.snapshot.lexical.surface_words
         self.speller = Speller(corpus_words | profile.vocabulary(), corpus_words | profile.vocabulary())
+        self.co_use_weight = co_use_weight
+        self.subject = _corpus_name_for(profile.subject_names, index.snapshot.lexical.surface_counts)
 
     def query_text(self, question: str) -> str:
         """What the embedder reads: the question spelling-corrected, with glosses for names it may not know.
@@ -138,6 +152,9 @@ class HybridRetriever:
         else:
             # Scores of the two sides live on different scales; standardise each over the candidates, then add.
             fused = self.dense_weight * _standardise(dense_side) + self.lexical_weight * _standardise(lexical_ranked)
+        co_use = self._co_use(question, positions, n_candidates)
+        if co_use is not None:
+            fused = fused + self.co_use_weight * _standardise(co_use)
         order = np.lexsort((-dense_sim, -fused))[:k]
         passages = self.index.snapshot.passages
         results = tuple(Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order)
@@ -158,12 +175,33 @@ class HybridRetriever:
         rows = self.index.snapshot.document_rows[positions]
         return np.array([means.get(int(r), floor) for r in rows], dtype=np.float32)
 
+    def _co_use(self, question: str, positions: np.ndarray, n: int) -> np.ndarray | None:
+        """Per candidate, its best sentence similarity to "<subject> with <class gloss>" when the question names a drug
+        of a class (the first class named), else None. One more encoder call, on such questions only."""
+        if not self.co_use_weight or not self.dense_weight or self.subject is None:
+            return None
+        drug_class = next((c for c in self.expander.profile.drug_classes.values() if c.names_a_drug(question)), None)
+        if drug_class is None:
+            return None
+        hits = self.index.dense_hits(self.embedder.embed_query(f"{self.subject} with {drug_class.gloss}"), n)
+        if not hits.passages:
+            return None
+        found = dict(hits.passages)
+        floor = min(found.values())
+        return np.array([found.get(int(p), floor) for p in positions], dtype=np.float32)
+
     def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
         """Positions of the n best-scoring passages with a non-zero score (vectorised, no loop over passages)."""
         n = min(n, int(np.count_nonzero(scores)))
         if n == 0:
             return np.empty(0, dtype=np.int64)
         return np.argpartition(-scores, n - 1)[:n]
+
+
+def _corpus_name_for(names: Iterable[str], counts: Mapping[str, int]) -> str | None:
+    """Of a subject's names, the one the corpus uses most (None when it uses none): the name its passages match."""
+    used = [(counts.get(name, 0), name) for name in sorted(names) if counts.get(name, 0)]
+    return max(used)[1] if used else None
 
 
 def _reciprocal_rank(values: np.ndarray, k: int) -> np.ndarray:

@@ -45,15 +45,25 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class DrugClass:
-    """Drugs of one class by generic and brand name, and the gloss the embedder reads after a name."""
+    """Drugs of one class by generic and brand name, and the gloss the embedder reads after a name.
+
+    `names` holds the words for the class itself ("opioid", "narcotics") and its drugs; `drug_names` only the drugs.
+    Both kinds bring the class's warning, but only a drug's name says the asker takes (or asks about taking) one:
+    "the opioid growth factor receptor" names the class and is a question about mechanism.
+    """
 
     name: str
     gloss: str
     names: tuple[str, ...]
     pattern: re.Pattern[str]
+    drug_names: tuple[str, ...] = ()
+    drug_pattern: re.Pattern[str] | None = None
 
     def mentioned_in(self, text: str) -> bool:
         return self.pattern.search(text) is not None
+
+    def names_a_drug(self, text: str) -> bool:
+        return self.drug_pattern is not None and self.drug_pattern.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -240,8 +250,13 @@ def parse_profile(data: dict[str, Any], where: str = "profile", digest: str = ""
     drugs = data.get("drugs", {})
     classes = {}
     for cls_name, spec in drugs.get("classes", {}).items():
-        names = _strings(f"{where}: drugs.classes.{cls_name}.names", spec.get("names"))
-        classes[cls_name] = DrugClass(cls_name, str(spec.get("gloss", cls_name)), names, _name_pattern(names))
+        drug_names = _strings(f"{where}: drugs.classes.{cls_name}.names", spec.get("names"))
+        # `words`: what the class itself is called; optional, so a class may list only its drugs.
+        class_words = _strings(f"{where}: drugs.classes.{cls_name}.words", spec.get("words", []))
+        names = class_words + drug_names
+        if not drug_names:
+            raise ProfileError(f"{where}: drugs.classes.{cls_name}.names lists no drug (an empty pattern would match every question)")
+        classes[cls_name] = DrugClass(cls_name, str(spec.get("gloss", cls_name)), names, _name_pattern(names), drug_names, _name_pattern(drug_names))
     triage_data = data.get("triage")
     triage = None
     if triage_data:

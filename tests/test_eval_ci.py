@@ -24,8 +24,8 @@ CORE = Path(__file__).resolve().parents[1] / "evals" / "core.jsonl"
 # removed (issue 15): they had bought core its 0.770/0.931 (hit@1/hit@3) and holdout 0.763/0.895; the
 # methods that replaced them reach core 0.701/0.828, hit@5 0.862, mrr@10 0.766, ndcg@10 0.608, status
 # 0.962, abstention precision 0.977 and recall 0.913, and 0.708/0.831 on the never-tuned unseen suite
-# (docs/eval.md). Set a little under those; raise them as methods improve. Raised 2026-12-04 with the co-use aspect
-# (retrieval.CO_USE_WEIGHT; core 0.759/0.874, one or two questions of slack for another machine's rounding).
+# (docs/eval.md). Set a little under those; raise them as methods improve. Raised 2026-12-04 with the co-use passage
+# (retrieval.HybridRetriever; core 0.759/0.874, one or two questions of slack for another machine's rounding).
 CORE_THRESHOLDS = (
     "hit@1=0.74",
     "hit@3=0.85",

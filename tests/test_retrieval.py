@@ -86,31 +86,53 @@ def test_both_fusions_return_verbatim_passages_best_first(assistant, fusion):
 @pytest.mark.slow
 @pytest.mark.parametrize("drug", ["tramadol", "Percocet", "a fentanyl patch", "Suboxone", "MS-Contin"])
 def test_a_patient_on_an_opioid_is_shown_the_co_use_warning_passage(assistant, drug):
-    """The corpus' own warning against LDN with opioid medications ranks in the top 3 for any opioid name (the co-use
-    aspect, retrieval.CO_USE_WEIGHT: without it the passage ranked 17th to 20th for these questions)."""
+    """The corpus' own warning against LDN with opioid medications comes first for any opioid's name (the co-use
+    passage of retrieval.HybridRetriever: without it the warning ranked 17th to 20th for these questions)."""
     answer = assistant.ask(f"I'm on {drug}. Is it OK to start low dose naltrexone?")
     assert answer.status == "answered" and answer.opioid_warning_first
-    top = [p.text for p in answer.passages[:3]]
-    assert any("not recommended for people currently taking opioid medications" in t for t in top)
+    assert "not recommended for people currently taking opioid medications" in answer.passages[0].text
 
 
 @pytest.mark.slow
-def test_the_co_use_aspect_waits_for_a_drug_name(assistant):
-    """A question that names only the class ("the opioid growth factor receptor") is about mechanism: ranked as
-    without the aspect. One that names a drug is ranked otherwise, and its search embeds the aspect once more."""
+@pytest.mark.parametrize("fusion", ["score", "rrf"])
+def test_the_co_use_passage_goes_first_and_the_question_keeps_its_own_order(assistant, fusion):
+    """A drug named in a question about something else: the co-use passage is lifted to first place, and the passages
+    the question itself ranks follow in their own order, so what was asked is still answered."""
     from ldn_assistant.retrieval import HybridRetriever
 
-    plain = HybridRetriever(assistant.index, assistant.embedder, assistant.profile, co_use_weight=0.0)
-    aspect = HybridRetriever(assistant.index, assistant.embedder, assistant.profile)
-    assert aspect.subject == "ldn"  # the corpus names its subject "LDN" more often than "naltrexone"
+    plain = HybridRetriever(assistant.index, assistant.embedder, assistant.profile, fusion=fusion, co_use=False)
+    lifted = HybridRetriever(assistant.index, assistant.embedder, assistant.profile, fusion=fusion)
+    question = "My patient is on methadone. What side effects does LDN have?"
+    own = [r.passage.passage_id for r in plain.search(question, 40).results]
+    shown = lifted.search(question, 5).results
+    assert "not recommended for people currently taking opioid medications" in shown[0].passage.text
+    assert [r.passage.passage_id for r in shown[1:]] == [p for p in own if p != shown[0].passage.passage_id][:4]
+    assert "Side effects from LDN were minimal" in " ".join(r.passage.text for r in shown[:3])
+    assert [r.score for r in shown] == sorted((r.score for r in shown), reverse=True)
 
-    def ranked(retriever: HybridRetriever, question: str) -> list[str]:
-        return [r.passage.passage_id for r in retriever.search(question, 5).results]
 
-    mechanism = "What is the role of the opioid growth factor receptor in how LDN works?"
-    assert ranked(aspect, mechanism) == ranked(plain, mechanism)
-    on_a_drug = "I'm on tramadol. Is it OK to start low dose naltrexone?"
-    assert ranked(aspect, on_a_drug) != ranked(plain, on_a_drug)
+@pytest.mark.slow
+def test_only_a_drug_name_brings_the_co_use_passage(assistant):
+    """A question that names only the class ("the opioid growth factor receptor") is about mechanism: no co-use search,
+    ranked as without it. The corpus names its subject "LDN" more often than "naltrexone", so the aspect says "ldn"."""
+    import numpy as np
+
+    from ldn_assistant.retrieval import HybridRetriever
+
+    retriever = HybridRetriever(assistant.index, assistant.embedder, assistant.profile)
+    assert retriever.subject == "ldn"
+    positions = np.arange(len(assistant.index.snapshot.passages))
+    assert retriever._co_use("What is the role of the opioid growth factor receptor in how LDN works?", positions, 10) is None
+    assert retriever._co_use("I'm on tramadol. Is it OK to start LDN?", positions, 10) is not None
+
+
+def test_the_subject_is_named_as_the_corpus_names_it_most():
+    from ldn_assistant.retrieval import _corpus_name_for
+
+    assert _corpus_name_for({"naltrexone", "ldn", "revia"}, {"ldn": 72, "naltrexone": 52, "revia": 1}) == "ldn"
+    assert _corpus_name_for({"naltrexone", "ldn"}, {"ldn": 5, "naltrexone": 5}) == "ldn"  # ties: alphabetically first
+    assert _corpus_name_for({"naltrexone"}, {"aspirin": 3}) is None
+    assert _corpus_name_for(set(), {"ldn": 3}) is None
 
 
 def test_a_drug_class_tells_its_drugs_from_the_words_for_the_class():
@@ -120,14 +142,18 @@ def test_a_drug_class_tells_its_drugs_from_the_words_for_the_class():
     assert not opioid.names_a_drug("narcotics and opiates")
 
 
-def test_a_drug_class_without_drugs_is_refused(tmp_path):
+def test_a_drug_class_needs_names_or_words(tmp_path):
     from ldn_assistant.domains import ProfileError
 
     text = (Path(__file__).resolve().parents[1] / "src/ldn_assistant/domains/none.toml").read_text(encoding="utf-8")
-    path = tmp_path / "empty_class.toml"
-    path.write_text(text + '\n[drugs.classes.opioid]\nwords = ["opioid"]\nnames = []\n', encoding="utf-8")
-    with pytest.raises(ProfileError, match="lists no drug"):
-        load_profile(str(path))
+    words_only = tmp_path / "words_only.toml"
+    words_only.write_text(text + '\n[drugs.classes.opioid]\nwords = ["opioid"]\n', encoding="utf-8")
+    opioid = load_profile(str(words_only)).drug_classes["opioid"]
+    assert opioid.mentioned_in("opioid receptors") and not opioid.names_a_drug("opioid receptors")
+    empty = tmp_path / "empty_class.toml"
+    empty.write_text(text + "\n[drugs.classes.opioid]\nnames = []\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="lists no names or words"):
+        load_profile(str(empty))
 
 
 _TAPER = """# Coming off gabapentin

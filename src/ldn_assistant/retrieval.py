@@ -10,6 +10,7 @@ A passage is also judged with its document (DocumentContext, below).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from .index import DenseHits, Index
 from .lexicon import QueryExpander
 from .spelling import Speller
 from .types import Passage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,6 @@ class DocumentContext:
 # The BM25 side's weight against the dense side in the fused score, chosen with DocumentContext's
 # weights on the SciFact train claims (evals/tools/tune_scifact.py; figures at DocumentContext).
 LEXICAL_WEIGHT = 2.5
-
-# A question that names a drug of one of the profile's classes ("I'm on tramadol") also asks about the domain's
-# subject taken with that class, whatever else it asks; the passages that speak of the two together are what a
-# prescriber must see. Each candidate's best sentence similarity to "<subject> with <class gloss>" is standardised
-# and added, times this weight, to the fused score. The subject is named as the corpus most often names it (the
-# encoder ties "LDN" to "low dose naltrexone" only loosely). Chosen on the development suites core and holdout
-# (2026-12-04): 0 / 1 / 2 / 3 / 5 / 10 / 20 gave core hit@1 / hit@3 0.701 / 0.839, 0.713 / 0.839, 0.713 / 0.862,
-# 0.724 / 0.874, 0.736 / 0.874, 0.759 / 0.874, 0.759 / 0.874 and holdout 0.605 / 0.816, then 0.632 / 0.816 for
-# every weight; the locked unseen and fresh suites, run once after the choice, did not move (docs/eval.md).
-CO_USE_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ class HybridRetriever:
         fusion: str = "score",
         rrf_k: int = 60,
         document_context: DocumentContext | None = None,
-        co_use_weight: float = CO_USE_WEIGHT,
+        co_use: bool = True,
     ) -> None:
         if fusion not in ("score", "rrf"):
             raise ValueError(f"fusion must be 'score' or 'rrf', not {fusion!r}")
@@ -104,8 +97,10 @@ class HybridRetriever:
         self.expander = QueryExpander(profile)
         corpus_words = index.snapshot.lexical.surface_words
         self.speller = Speller(corpus_words | profile.vocabulary(), corpus_words | profile.vocabulary())
-        self.co_use_weight = co_use_weight
+        self.co_use = co_use
         self.subject = _corpus_name_for(profile.subject_names, index.snapshot.lexical.surface_counts)
+        if co_use and self.subject is None and profile.drug_classes:
+            log.info("retrieval: the corpus never names the subject (%s); no co-use passage is lifted", ", ".join(sorted(profile.subject_names)))
 
     def query_text(self, question: str) -> str:
         """What the embedder reads: the question spelling-corrected, with glosses for names it may not know.
@@ -154,7 +149,11 @@ class HybridRetriever:
             fused = self.dense_weight * _standardise(dense_side) + self.lexical_weight * _standardise(lexical_ranked)
         co_use = self._co_use(question, positions, n_candidates)
         if co_use is not None:
-            fused = fused + self.co_use_weight * _standardise(co_use)
+            # A question that names a drug of one of the profile's classes ("I'm on tramadol ...") also asks about the
+            # subject taken with that class, whatever else it asks: the candidate that best speaks of the two together
+            # is lifted to first place (its score 1 above the best), and the rest keep the question's own order.
+            fused = fused.copy()
+            fused[int(np.argmax(co_use))] = float(fused.max()) + 1.0
         order = np.lexsort((-dense_sim, -fused))[:k]
         passages = self.index.snapshot.passages
         results = tuple(Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order)
@@ -177,8 +176,10 @@ class HybridRetriever:
 
     def _co_use(self, question: str, positions: np.ndarray, n: int) -> np.ndarray | None:
         """Per candidate, its best sentence similarity to "<subject> with <class gloss>" when the question names a drug
-        of a class (the first class named), else None. One more encoder call, on such questions only."""
-        if not self.co_use_weight or not self.dense_weight or self.subject is None:
+        of a class (of several, the first in the profile's order), else None. The subject is named as the corpus most
+        often names it: the encoder ties "LDN" to "low dose naltrexone" only loosely. One more encoder call, on such
+        questions only; none for a search without its dense side (bm25-only), which is to use no vectors at all."""
+        if not self.co_use or not self.dense_weight or self.subject is None:
             return None
         drug_class = next((c for c in self.expander.profile.drug_classes.values() if c.names_a_drug(question)), None)
         if drug_class is None:
@@ -199,9 +200,10 @@ class HybridRetriever:
 
 
 def _corpus_name_for(names: Iterable[str], counts: Mapping[str, int]) -> str | None:
-    """Of a subject's names, the one the corpus uses most (None when it uses none): the name its passages match."""
-    used = [(counts.get(name, 0), name) for name in sorted(names) if counts.get(name, 0)]
-    return max(used)[1] if used else None
+    """Of a subject's one-word names, the one the corpus uses most (ties: the alphabetically first), None when it uses
+    none: the name its passages match. `counts` holds single words, so a name of several words is never chosen."""
+    used = [(-counts.get(name, 0), name) for name in names if counts.get(name, 0)]
+    return min(used)[1] if used else None
 
 
 def _reciprocal_rank(values: np.ndarray, k: int) -> np.ndarray:

@@ -250,13 +250,14 @@ def parse_profile(data: dict[str, Any], where: str = "profile", digest: str = ""
     drugs = data.get("drugs", {})
     classes = {}
     for cls_name, spec in drugs.get("classes", {}).items():
-        drug_names = _strings(f"{where}: drugs.classes.{cls_name}.names", spec.get("names"))
-        # `words`: what the class itself is called; optional, so a class may list only its drugs.
+        # `names`: the class's drugs; `words`: what the class itself is called. Either may be left out, not both.
+        drug_names = _strings(f"{where}: drugs.classes.{cls_name}.names", spec.get("names", []))
         class_words = _strings(f"{where}: drugs.classes.{cls_name}.words", spec.get("words", []))
         names = class_words + drug_names
-        if not drug_names:
-            raise ProfileError(f"{where}: drugs.classes.{cls_name}.names lists no drug (an empty pattern would match every question)")
-        classes[cls_name] = DrugClass(cls_name, str(spec.get("gloss", cls_name)), names, _name_pattern(names), drug_names, _name_pattern(drug_names))
+        if not names:
+            raise ProfileError(f"{where}: drugs.classes.{cls_name} lists no names or words (an empty pattern would match every question)")
+        drug_pattern = _name_pattern(drug_names) if drug_names else None
+        classes[cls_name] = DrugClass(cls_name, str(spec.get("gloss", cls_name)), names, _name_pattern(names), drug_names, drug_pattern)
     triage_data = data.get("triage")
     triage = None
     if triage_data:

@@ -147,13 +147,13 @@ class HybridRetriever:
         else:
             # Scores of the two sides live on different scales; standardise each over the candidates, then add.
             fused = self.dense_weight * _standardise(dense_side) + self.lexical_weight * _standardise(lexical_ranked)
-        co_use = self._co_use(question, positions, n_candidates)
-        if co_use is not None:
+        lifted = self._co_use(question, positions, n_candidates)
+        if lifted is not None:
             # A question that names a drug of one of the profile's classes ("I'm on tramadol ...") also asks about the
             # subject taken with that class, whatever else it asks: the candidate that best speaks of the two together
             # is lifted to first place (its score 1 above the best), and the rest keep the question's own order.
             fused = fused.copy()
-            fused[int(np.argmax(co_use))] = float(fused.max()) + 1.0
+            fused[lifted] = float(fused.max()) + 1.0
         order = np.lexsort((-dense_sim, -fused))[:k]
         passages = self.index.snapshot.passages
         results = tuple(Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order)
@@ -174,22 +174,21 @@ class HybridRetriever:
         rows = self.index.snapshot.document_rows[positions]
         return np.array([means.get(int(r), floor) for r in rows], dtype=np.float32)
 
-    def _co_use(self, question: str, positions: np.ndarray, n: int) -> np.ndarray | None:
-        """Per candidate, its best sentence similarity to "<subject> with <class gloss>" when the question names a drug
-        of a class (of several, the first in the profile's order), else None. The subject is named as the corpus most
-        often names it: the encoder ties "LDN" to "low dose naltrexone" only loosely. One more encoder call, on such
-        questions only; none for a search without its dense side (bm25-only), which is to use no vectors at all."""
+    def _co_use(self, question: str, positions: np.ndarray, n: int) -> int | None:
+        """When the question names a drug of a class (of several, the first in the profile's order): the index, among
+        `positions`, of the candidate whose best sentence is nearest "<subject> with <class gloss>"; else None (also
+        when no candidate is among that search's hits). The subject is named as the corpus most often names it: the
+        encoder ties "LDN" to "low dose naltrexone" only loosely. One more encoder call, on such questions only; none
+        for a search without its dense side (bm25-only), which is to use no vectors at all."""
         if not self.co_use or not self.dense_weight or self.subject is None:
             return None
         drug_class = next((c for c in self.expander.profile.drug_classes.values() if c.names_a_drug(question)), None)
         if drug_class is None:
             return None
         hits = self.index.dense_hits(self.embedder.embed_query(f"{self.subject} with {drug_class.gloss}"), n)
-        if not hits.passages:
-            return None
-        found = dict(hits.passages)
-        floor = min(found.values())
-        return np.array([found.get(int(p), floor) for p in positions], dtype=np.float32)
+        candidate = {int(p): i for i, p in enumerate(positions)}
+        # hits.passages is best first: the first one that is a candidate is the one to lift.
+        return next((candidate[pos] for pos, _ in hits.passages if pos in candidate), None)
 
     def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
         """Positions of the n best-scoring passages with a non-zero score (vectorised, no loop over passages)."""

@@ -56,8 +56,8 @@ class DrugClass:
     gloss: str
     names: tuple[str, ...]
     pattern: re.Pattern[str]
-    drug_names: tuple[str, ...] = ()
-    drug_pattern: re.Pattern[str] | None = None
+    drug_names: tuple[str, ...]
+    drug_pattern: re.Pattern[str] | None  # None for a class that lists only `words`
 
     def mentioned_in(self, text: str) -> bool:
         return self.pattern.search(text) is not None

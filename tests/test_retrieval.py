@@ -115,8 +115,6 @@ def test_the_co_use_passage_goes_first_and_the_question_keeps_its_own_order(assi
 def test_only_a_drug_name_brings_the_co_use_passage(assistant):
     """A question that names only the class ("the opioid growth factor receptor") is about mechanism: no co-use search,
     ranked as without it. The corpus names its subject "LDN" more often than "naltrexone", so the aspect says "ldn"."""
-    import numpy as np
-
     from ldn_assistant.retrieval import HybridRetriever
 
     retriever = HybridRetriever(assistant.index, assistant.embedder, assistant.profile)

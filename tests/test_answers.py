@@ -194,3 +194,17 @@ def test_question_text_is_never_logged_by_default(assistant, caplog):
         assistant.answer(secret + "\x00")
     assert "Zebulon" not in caplog.text
     assert assistant.settings.audit_log is None
+
+
+def test_the_evidence_gate_judges_the_closest_passage_found_not_the_first(assistant):
+    """Retrieval may put first a passage that is there for another reason (the co-use passage of a drug the question
+    names). Whether a rare word the sources lack vetoes the answer depends on how close the closest passage is."""
+    from ldn_assistant.retrieval import Retrieval, Retrieved
+
+    question = "Does LDN help with zorbulitis?"  # a word no corpus and no dictionary has: rare and unknown
+    first, second = assistant.index.snapshot.passages[:2]
+    far_first = Retrieval(question, question, (Retrieved(first, 2.0, 0.30, 0.0), Retrieved(second, 1.0, 0.60, 0.0)))
+    both_far = Retrieval(question, question, (Retrieved(first, 2.0, 0.30, 0.0), Retrieved(second, 1.0, 0.35, 0.0)))
+    assert assistant.gate.judge(question, far_first).answerable
+    verdict = assistant.gate.judge(question, both_far)
+    assert not verdict.answerable and verdict.unknown_terms == ("zorbulitis",)

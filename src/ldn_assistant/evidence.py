@@ -128,11 +128,13 @@ class EvidenceGate:
             return EvidenceVerdict(False, "the sources never mention: " + ", ".join(unknown), unknown)
         if not retrieval.results:
             return EvidenceVerdict(False, "nothing retrieved")
-        best = retrieval.results[0]
-        if best.dense < self.min_dense and best.lexical == 0.0:
+        # Judged on the closest passage of those found, not the first: the first may be there for another reason
+        # (retrieval lifts the co-use passage of a drug the question names, whatever else it asks).
+        closest = max(r.dense for r in retrieval.results)
+        if closest < self.min_dense and not any(r.lexical for r in retrieval.results):
             return EvidenceVerdict(False, "no passage is close to the question")
         # A rare word the sources lack vetoes only when no passage is close in meaning either.
         rare = tuple(dict.fromkeys(w for w in focus if kinds[w] == "rare" and not self.known(w)))
-        if rare and best.dense < _CLOSE_DENSE:
+        if rare and closest < _CLOSE_DENSE:
             return EvidenceVerdict(False, "the sources never mention: " + ", ".join(rare), rare)
         return EvidenceVerdict(True, "")

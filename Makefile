@@ -36,7 +36,7 @@ chromium:
 # Lint and types first (configured in pyproject.toml): any finding fails `make test`, and so CI.
 lint: $(STAMP)
 	$(BIN)/ruff check src evals tests
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff format --check src evals tests
 	$(BIN)/mypy src/ldn_assistant
 
 test: lint chromium

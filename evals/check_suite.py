@@ -24,6 +24,7 @@ Finally prints counts per category and status and checks the minimum distributio
 Corpus location: ../corpus relative to this script if it exists, otherwise
 ../../shared/corpus-seeds.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,15 @@ CATEGORY_STATUS = {
 }
 STATUSES = {"answered", "no_evidence", "out_of_scope", "emergency"}
 MIN_COUNTS = {
-    "clinician": 15, "lay": 15, "misspelling": 10, "synonym": 10, "multi_source": 6,
-    "out_of_scope": 8, "not_in_sources": 10, "emergency": 8, "injection": 8,
+    "clinician": 15,
+    "lay": 15,
+    "misspelling": 10,
+    "synonym": 10,
+    "multi_source": 6,
+    "out_of_scope": 8,
+    "not_in_sources": 10,
+    "emergency": 8,
+    "injection": 8,
 }
 MIN_TOTAL = 90
 MIN_REF_LEN = 30  # the brief asks for ~40; anything much shorter is too generic to be a hit
@@ -79,8 +87,13 @@ FURNITURE_MARKERS = (
 )
 # Lines of 003 that are nothing but navigation / repeated related-post titles.
 FURNITURE_EXACT_LINES = {
-    "• Home", "• |", "• Blog", "Does Medicine Make a Difference?",
-    "The FDA Drug Approval Process", "Early Onset Dementia: 15 Risk Factors", "Dr. Joe Jacko",
+    "• Home",
+    "• |",
+    "• Blog",
+    "Does Medicine Make a Difference?",
+    "The FDA Drug Approval Process",
+    "Early Onset Dementia: 15 Risk Factors",
+    "Dr. Joe Jacko",
 }
 
 
@@ -204,8 +217,7 @@ def main(argv: list[str]) -> int:
             if status not in STATUSES:
                 errors.append(f"{where}: unknown expected_status '{status}'")
             if cat in CATEGORY_STATUS and status in STATUSES and CATEGORY_STATUS[cat] != status:
-                errors.append(f"{where}: category '{cat}' requires status "
-                              f"'{CATEGORY_STATUS[cat]}', got '{status}'")
+                errors.append(f"{where}: category '{cat}' requires status '{CATEGORY_STATUS[cat]}', got '{status}'")
 
             refs, srcs = case["reference_contexts"], case["reference_sources"]
             for i, r in enumerate(refs):
@@ -226,8 +238,7 @@ def main(argv: list[str]) -> int:
                     errors.append(f"{where}: answered case has no reference_sources")
             elif status in STATUSES:
                 if refs or srcs:
-                    errors.append(f"{where}: '{status}' case must have empty "
-                                  f"reference_contexts and reference_sources")
+                    errors.append(f"{where}: '{status}' case must have empty reference_contexts and reference_sources")
             if cat == "multi_source" and len(set(srcs)) < 2:
                 errors.append(f"{where}: multi_source case names fewer than 2 sources")
 
@@ -248,27 +259,23 @@ def main(argv: list[str]) -> int:
                 if not holders:
                     elsewhere = [n for n, t in docs.items() if r in t]
                     hint = f" (but found in {', '.join(elsewhere)})" if elsewhere else ""
-                    errors.append(f"{where}: reference not an exact substring of any named "
-                                  f"source{hint}: {short!r}")
+                    errors.append(f"{where}: reference not an exact substring of any named source{hint}: {short!r}")
                     continue
                 used_srcs.update(holders)
                 for s in holders:
                     for fl in furniture[s]:
                         if r in fl:
-                            errors.append(f"{where}: reference comes from page furniture "
-                                          f"in {s}: {short!r}")
+                            errors.append(f"{where}: reference comes from page furniture in {s}: {short!r}")
                             break
             for s in known_srcs:
                 if refs and s not in used_srcs:
-                    errors.append(f"{where}: source '{s}' holds none of the case's "
-                                  f"reference_contexts")
+                    errors.append(f"{where}: source '{s}' holds none of the case's reference_contexts")
 
     total = sum(cat_counts.values())
     whole_set = not argv
     for cat, n in MIN_COUNTS.items() if whole_set else ():
         if cat_counts[cat] < n:
-            errors.append(f"distribution: category '{cat}' has {cat_counts[cat]} cases, "
-                          f"minimum is {n}")
+            errors.append(f"distribution: category '{cat}' has {cat_counts[cat]} cases, minimum is {n}")
     if whole_set and total < MIN_TOTAL:
         errors.append(f"distribution: {total} cases in total, minimum is {MIN_TOTAL}")
 

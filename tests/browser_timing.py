@@ -41,8 +41,7 @@ def main(url: str) -> None:
             page.wait_for_function(f"document.querySelectorAll('#ldn-chat .bot-row').length >= {asked}", polling=10)
             seconds.append(time.perf_counter() - start)
         browser.close()
-    print(f"click to rendered answer, {len(seconds)} questions: median {statistics.median(seconds):.3f} s, "
-          f"min {min(seconds):.3f} s, max {max(seconds):.3f} s")
+    print(f"click to rendered answer, {len(seconds)} questions: median {statistics.median(seconds):.3f} s, min {min(seconds):.3f} s, max {max(seconds):.3f} s")
 
 
 if __name__ == "__main__":

@@ -83,9 +83,7 @@ def run_load(url: str, users: int = 32, rounds: int = 2, questions: tuple[str, .
 
     def user(n: int) -> None:
         try:
-            client = Client(
-                url, verbose=False, analytics_enabled=False, download_files=False, httpx_kwargs={"timeout": 600}
-            )
+            client = Client(url, verbose=False, analytics_enabled=False, download_files=False, httpx_kwargs={"timeout": 600})
         except Exception as exc:  # a client that cannot connect is an error of the run, reported not raised
             with lock:
                 result.errors.append(f"user {n} could not connect: {type(exc).__name__}: {exc}")

@@ -79,8 +79,11 @@ def test_every_quoted_passage_is_verbatim_from_its_source(assistant, answers):
             assert source.text[p.start : p.end] == p.text
             assert p.title == source.title
             assert (p.publisher, p.author, p.date, p.kind, p.url) == (
-                source.metadata.publisher, source.metadata.author, source.metadata.date,
-                source.metadata.kind, source.metadata.url,
+                source.metadata.publisher,
+                source.metadata.author,
+                source.metadata.date,
+                source.metadata.kind,
+                source.metadata.url,
             )
             checked += 1
     assert checked >= len(ANSWERED)

@@ -22,8 +22,15 @@ REQUIRED = {
     "query": ("ask_p50_ms", "ask_p95_ms", "floor_p50_ms", "ratio_to_floor", "naive_langchain_p50_ms", "ratio_to_naive"),
     "cold_start": ("cli_ask_s", "floor_s", "ratio", "import_sentence_transformers_s", "ratio_to_import_sentence_transformers"),
 }
-BACKEND_KEYS = ("ingest_passages_per_s", "encoder_passages_per_s", "ingest_ratio_to_torch_ingest", "embed_query_p50_ms",
-                "ask_p50_ms", "cold_ask_s", "cold_ratio_to_import_sentence_transformers")
+BACKEND_KEYS = (
+    "ingest_passages_per_s",
+    "encoder_passages_per_s",
+    "ingest_ratio_to_torch_ingest",
+    "embed_query_p50_ms",
+    "ask_p50_ms",
+    "cold_ask_s",
+    "cold_ratio_to_import_sentence_transformers",
+)
 SCALE_KEYS = ("passages", "ingest_s", "query_p50_ms", "query_p95_ms", "index_mb", "peak_rss_mb")
 
 
@@ -100,8 +107,7 @@ def test_quick_bench_writes_complete_reports(tmp_path):
     report_dir = tmp_path / "bench"
     result = CliRunner().invoke(
         bench_command,
-        ["--quick", "--no-progress", "--report-dir", str(report_dir),
-         "--corpus-dir", str(ROOT / "corpus"), "--evals", str(ROOT / "evals" / "core.jsonl")],
+        ["--quick", "--no-progress", "--report-dir", str(report_dir), "--corpus-dir", str(ROOT / "corpus"), "--evals", str(ROOT / "evals" / "core.jsonl")],
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert (report_dir / "bench.md").read_text(encoding="utf-8").startswith("# ldn-assistant benchmark (quick)")

@@ -24,9 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = ROOT / "reports" / "browser"  # not docs/: a test run must not change tracked files
 SCREENS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium); `make chromium` installs it"
-)
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium); `make chromium` installs it")
 
 # A document whose *text* is markup: it must show as these characters and never run.
 SCRIPT_TAG = "<script>window.__pwned=1</script>"
@@ -146,9 +144,7 @@ def test_chat_in_a_real_browser(served):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(
-                viewport={"width": 1400, "height": 1000}, accept_downloads=True, permissions=["clipboard-read", "clipboard-write"]
-            )
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, permissions=["clipboard-read", "clipboard-write"])
             page = context.new_page()
             page.goto(url)
             page.wait_for_selector("#ldn-question textarea")
@@ -251,9 +247,7 @@ def test_first_screen_and_one_answer(served, screen):
         page.mouse.move(1, SCREENS[screen]["height"] - 1)  # and the Ask button not in its hover colour
         if screen == "phone":
             # No scroll box inside the page: the conversation is as tall as the answer.
-            assert page.evaluate(
-                "(() => { const log = document.querySelector('#ldn-chat [role=log]'); return log.scrollHeight <= log.clientHeight + 1; })()"
-            )
+            assert page.evaluate("(() => { const log = document.querySelector('#ldn-chat [role=log]'); return log.scrollHeight <= log.clientHeight + 1; })()")
             # The new answer is shown from its question, at the top of the screen.
             page.wait_for_function(
                 "() => { const r = document.querySelector('#ldn-chat .user-row').getBoundingClientRect(); return r.top >= 0 && r.top < 120; }",

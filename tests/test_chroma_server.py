@@ -49,7 +49,9 @@ def chroma_server(tmp_path_factory):
     log = open(data / "server.log", "wb")
     proc = subprocess.Popen(
         [str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(data / "db")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=data,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data,
     )
     try:
         deadline = time.monotonic() + 180
@@ -129,9 +131,7 @@ def test_cli_uses_the_server_through_environment_variables(server_assistant, chr
     ingest = subprocess.run([str(LDN_CLI), "ingest", "-q"], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert ingest.returncode == 0, ingest.stderr
     assert "0 added" in ingest.stdout and "0 removed" in ingest.stdout
-    ask = subprocess.run(
-        [str(LDN_CLI), "ask", "--json", QUESTIONS[0]], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
-    )
+    ask = subprocess.run([str(LDN_CLI), "ask", "--json", QUESTIONS[0]], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert ask.returncode == 0, ask.stderr
     answer = json.loads(ask.stdout)
     assert answer["status"] == "answered"

@@ -25,9 +25,7 @@ from ldn_assistant.render import answer_text
 
 pytestmark = pytest.mark.slow
 
-SUMMARY = re.compile(
-    r"^(\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged, (\d+) skipped; (\d+) passages \((\d+) embedded\) in \d+\.\ds$"
-)
+SUMMARY = re.compile(r"^(\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged, (\d+) skipped; (\d+) passages \((\d+) embedded\) in \d+\.\ds$")
 SCRIPT = Path(sys.executable).with_name("ldn-assistant")
 
 
@@ -81,9 +79,7 @@ def test_ingest_lists_the_documents_without_a_metadata_file(tmp_path, embedder):
     runner = CliRunner(env={"LDN_CORPUS_DIR": str(corpus), "LDN_INDEX_DIR": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1"})
     result = runner.invoke(main, ["ingest", "--quiet"])
     assert result.exit_code == 0, result.output  # a missing metadata file is a hint, not a failure
-    assert result.stderr.splitlines() == [
-        "no metadata file for clinic-notes.md (add clinic-notes.md.meta.json to name its title, outlet and date)"
-    ]
+    assert result.stderr.splitlines() == ["no metadata file for clinic-notes.md (add clinic-notes.md.meta.json to name its title, outlet and date)"]
     docs = json.loads(runner.invoke(main, ["sources", "--json"]).stdout)
     assert {d["source_id"]: d["title"] for d in docs} == {"clinic-notes.md": "LDN clinic notes", "described.txt": "Described"}
 
@@ -214,9 +210,7 @@ def test_installed_script_runs_sources_and_ask(cli):
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 5
     # An off-topic question ends at triage and scope, before retrieval: a real end-to-end run.
-    done = subprocess.run(
-        [str(SCRIPT), "ask", "What is the capital of France?", "--json"], env=full_env, capture_output=True, text=True, timeout=300
-    )
+    done = subprocess.run([str(SCRIPT), "ask", "What is the capital of France?", "--json"], env=full_env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["status"] == "out_of_scope" and data["notice"] == safety.OUT_OF_SCOPE_NOTICE
@@ -310,8 +304,12 @@ def test_installed_script_answers_echo_question_piped_into_ask_dash(cli, api_ans
     """`echo "..." | ldn-assistant ask -` in a real shell pipe."""
     _, env, _, _, _ = cli
     done = subprocess.run(
-        f'echo "{QUESTION}" | "{SCRIPT}" ask -k 3 -', shell=True, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=300,
+        f'echo "{QUESTION}" | "{SCRIPT}" ask -k 3 -',
+        shell=True,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == answer_text(api_answer_top_3) + "\n"
@@ -421,12 +419,31 @@ def test_eval_exits_4_on_a_missed_threshold_not_1(cli, tmp_path):
     """A quality gate that is missed is not a failure to run: its own code, so CI can tell them apart."""
     runner, env, _, _, _ = cli
     suite = tmp_path / "one.jsonl"
-    case = {"id": "gate-001", "user_input": "What dose of LDN is used for fibromyalgia?", "category": "clinician",
-            "expected_status": "answered", "reference_contexts": ["a sentence that no document in the corpus holds"],
-            "reference_sources": []}
+    case = {
+        "id": "gate-001",
+        "user_input": "What dose of LDN is used for fibromyalgia?",
+        "category": "clinician",
+        "expected_status": "answered",
+        "reference_contexts": ["a sentence that no document in the corpus holds"],
+        "reference_sources": [],
+    }
     suite.write_text(json.dumps(case) + "\n", encoding="utf-8")
-    result = runner.invoke(main, ["eval", str(suite), "--system", "ldn-assistant", "--no-triage", "-q",
-                                  "--index-dir", env["LDN_INDEX_DIR"], "--report-dir", str(tmp_path / "report"),
-                                  "--fail-under", "hit@1=0.5"])
+    result = runner.invoke(
+        main,
+        [
+            "eval",
+            str(suite),
+            "--system",
+            "ldn-assistant",
+            "--no-triage",
+            "-q",
+            "--index-dir",
+            env["LDN_INDEX_DIR"],
+            "--report-dir",
+            str(tmp_path / "report"),
+            "--fail-under",
+            "hit@1=0.5",
+        ],
+    )
     assert result.exit_code == ExitCode.THRESHOLD_MISSED == 4, result.output
     assert "FAILED threshold: ldn-assistant hit@1 = 0.0000, below the required 0.5" in result.stderr

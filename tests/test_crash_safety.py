@@ -132,9 +132,7 @@ def env_for(corpus: Path, index: Path) -> dict[str, str]:
 
 def drive(env: dict[str, str], **config) -> tuple[int, list[dict], str]:
     """Run the driver; return its exit code, the JSON lines it printed, and its stderr."""
-    done = subprocess.run(
-        [str(PYTHON), "-c", DRIVER, json.dumps(config)], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT
-    )
+    done = subprocess.run([str(PYTHON), "-c", DRIVER, json.dumps(config)], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, lines, done.stderr
@@ -296,8 +294,12 @@ def test_a_second_ingest_fails_clearly_and_corrupts_nothing(baseline, embedder):
         with pytest.raises(IngestLockedError, match="another ingest is running"):
             Assistant(settings, embedder=embedder).ingest()
         cli = subprocess.run(
-            [str(LDN_CLI), "ingest", "--wait", "0.5"], env=env_for(Path(settings.corpus_dir), index_dir),
-            capture_output=True, text=True, timeout=300, cwd=ROOT,
+            [str(LDN_CLI), "ingest", "--wait", "0.5"],
+            env=env_for(Path(settings.corpus_dir), index_dir),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
         )
         assert cli.returncode == 1
         assert "another ingest is running" in cli.stderr and "Traceback" not in cli.stderr

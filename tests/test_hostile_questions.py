@@ -168,14 +168,46 @@ def check_split(text: str, split: SplitSettings = SPLIT) -> list:
     return passages
 
 
-hostile_fragments = st.sampled_from([
-    "\x00", "\x07", "\x1b[2J", "\x7f", "\u0085", "\u2028", "\u2029", "\r", "\r\n", "\f", "\v", "\t",
-    "\u202e", "\u202c", "\u200f", "\u200b", "\ufeff",
-    "مرحبا بالعالم. ", "שלום עולם. ", "ما هي الجرعة؟ ",
-    "e\u0301", "a\u0308\u0323", "\u0301\u0301\u0301", "Z\u0351\u0352\u0353\u0354\u0355",
-    "💊", "👨‍👩‍👧", "🇺🇸",
-    "Low dose naltrexone. ", "Dr. Smith said 4.5 mg. ", "# Heading\n", "- item\n", "\n\n", " ", ".", "?!", "[1]",
-])
+hostile_fragments = st.sampled_from(
+    [
+        "\x00",
+        "\x07",
+        "\x1b[2J",
+        "\x7f",
+        "\u0085",
+        "\u2028",
+        "\u2029",
+        "\r",
+        "\r\n",
+        "\f",
+        "\v",
+        "\t",
+        "\u202e",
+        "\u202c",
+        "\u200f",
+        "\u200b",
+        "\ufeff",
+        "مرحبا بالعالم. ",
+        "שלום עולם. ",
+        "ما هي الجرعة؟ ",
+        "e\u0301",
+        "a\u0308\u0323",
+        "\u0301\u0301\u0301",
+        "Z\u0351\u0352\u0353\u0354\u0355",
+        "💊",
+        "👨‍👩‍👧",
+        "🇺🇸",
+        "Low dose naltrexone. ",
+        "Dr. Smith said 4.5 mg. ",
+        "# Heading\n",
+        "- item\n",
+        "\n\n",
+        " ",
+        ".",
+        "?!",
+        "[1]",
+    ]
+)
 hostile_documents = st.one_of(
     st.lists(hostile_fragments, max_size=400).map("".join),
     st.builds(lambda parts, n: "".join(parts) * n, st.lists(hostile_fragments, min_size=1, max_size=20), st.integers(1, 200)),

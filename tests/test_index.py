@@ -53,9 +53,7 @@ def test_open_without_an_index_says_to_run_ingest(make_settings):
         Index.open(make_settings())
 
 
-@pytest.mark.parametrize(
-    "change", [{"max_passage_chars": 300}, {"embedding_model": "sentence-transformers/all-mpnet-base-v2"}], ids=["split", "model"]
-)
+@pytest.mark.parametrize("change", [{"max_passage_chars": 300}, {"embedding_model": "sentence-transformers/all-mpnet-base-v2"}], ids=["split", "model"])
 def test_changed_settings_raise_a_clear_mismatch_error(make_settings, small_corpus, embedder, change):
     settings = make_settings(corpus_dir=small_corpus)
     Assistant(settings, embedder=embedder).ingest()
@@ -128,9 +126,7 @@ def test_incremental_ingest_embeds_only_what_changed_and_never_duplicates(tmp_pa
 
     # 3. One file changed: only its passages are embedded.
     changed = corpus / "002_0bb92ebec9d348f4.txt"
-    changed.write_text(
-        changed.read_text(encoding="utf-8") + "\n\nA new closing paragraph about LDN and vivid dreams.\n", encoding="utf-8"
-    )
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nA new closing paragraph about LDN and vivid dreams.\n", encoding="utf-8")
     expected = split_source(load_source(changed, corpus, settings.max_file_bytes), split_settings(settings))
     report = assistant.ingest()
     assert report.updated == ("002_0bb92ebec9d348f4.txt",)
@@ -158,15 +154,12 @@ def test_incremental_ingest_embeds_only_what_changed_and_never_duplicates(tmp_pa
 
     # 5. One file added: only its passages are embedded.
     (corpus / "new.md").write_text(
-        "# Timing\n\nMost prescribers suggest taking low dose naltrexone at bedtime, although some patients "
-        "with vivid dreams move it to the morning.\n",
+        "# Timing\n\nMost prescribers suggest taking low dose naltrexone at bedtime, although some patients with vivid dreams move it to the morning.\n",
         encoding="utf-8",
     )
     report = assistant.ingest()
     assert report.added == ("new.md",)
-    assert report.passages_embedded == len(assistant.index.snapshot.passages) - sum(
-        1 for p in assistant.index.snapshot.passages if p.source_id != "new.md"
-    ) > 0
+    assert report.passages_embedded == len(assistant.index.snapshot.passages) - sum(1 for p in assistant.index.snapshot.passages if p.source_id != "new.md") > 0
     check_consistent(assistant)
 
     # 6. A file that turns unreadable keeps its last good version, with the reason reported.

@@ -53,6 +53,4 @@ def test_32_concurrent_users_get_answers_without_errors(server, assistant):
     for answer in result.answers:
         expected = alone[answer["question"]]
         assert answer["status"] == expected["status"]
-        assert [(p["source_id"], p["start"], p["end"]) for p in answer["passages"]] == [
-            (p["source_id"], p["start"], p["end"]) for p in expected["passages"]
-        ]
+        assert [(p["source_id"], p["start"], p["end"]) for p in answer["passages"]] == [(p["source_id"], p["start"], p["end"]) for p in expected["passages"]]

@@ -371,8 +371,7 @@ def test_cli_names_the_backend_mismatch(make_settings, small_corpus, int8_embedd
 
     settings = make_settings(corpus_dir=small_corpus, embedding_backend="onnx-int8")
     Assistant(settings, embedder=int8_embedder).ingest()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LDN_CORPUS_DIR": str(small_corpus), "LDN_INDEX_DIR": str(settings.index_dir),
-           "LDN_EMBEDDING_BACKEND": "onnx"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LDN_CORPUS_DIR": str(small_corpus), "LDN_INDEX_DIR": str(settings.index_dir), "LDN_EMBEDDING_BACKEND": "onnx"}
     done = subprocess.run([str(LDN_CLI), "ask", QUESTION], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "ldn-assistant ingest" in done.stderr and "onnx-int8" in done.stderr

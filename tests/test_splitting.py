@@ -43,9 +43,7 @@ def check_passages(text: str, split: SplitSettings, whole_words: bool = True) ->
         assert p.text.strip() == p.text, "passages are trimmed"
         for edge in (p.start, p.end) if whole_words else ():
             if mid_word(text, edge):
-                assert run_length(text, edge) > split.max_chars, (
-                    f"cut mid-word at {edge}: {text[max(0, edge - 15):edge]!r} | {text[edge:edge + 15]!r}"
-                )
+                assert run_length(text, edge) > split.max_chars, f"cut mid-word at {edge}: {text[max(0, edge - 15) : edge]!r} | {text[edge : edge + 15]!r}"
         previous_end = p.end
     assert len({p.passage_id for p in passages}) == len(passages)
     return passages
@@ -53,9 +51,7 @@ def check_passages(text: str, split: SplitSettings, whole_words: bool = True) ->
 
 # Pieces of real-looking documents: words in several scripts, sentence ends, bullets, headings,
 # abbreviations, decimals, non-breaking and other unusual spaces, and long runs with no space at all.
-WORD = st.text(
-    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzLDNéüßøçñ日本語ЖжΩλ‘’“”-'0123456789"), min_size=1, max_size=12
-)
+WORD = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzLDNéüßøçñ日本語ЖжΩλ‘’“”-'0123456789"), min_size=1, max_size=12)
 PUNCTUATION = st.sampled_from([". ", "? ", "! ", ", ", "; ", ": ", ".\n", "…", ". [3] ", "Dr. ", "e.g. ", "4.5 mg", "(1)"])
 LINE_STARTS = st.sampled_from(["\n• ", "\n- ", "\n* ", "\n1. ", "\n  • |\n", "\nReferences\n", "\nRelated Posts\n"])
 LONG_RUN = st.text(alphabet=st.sampled_from("abcxyzé"), min_size=60, max_size=900)  # no spaces, no sentence ends

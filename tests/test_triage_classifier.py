@@ -185,7 +185,7 @@ def test_a_profile_with_empty_emergency_lists_is_refused(tmp_path):
     bare = files("ldn_assistant.domains").joinpath("none.toml").read_text(encoding="utf-8")
     path = tmp_path / "profile.toml"
     path.write_text(
-        bare + '\n[triage.semantic]\nemergency_threshold = 1.0\nrisk_threshold = 0.0\n\n[triage.exemplars.emergency]\nseizure = []\n\n'
+        bare + "\n[triage.semantic]\nemergency_threshold = 1.0\nrisk_threshold = 0.0\n\n[triage.exemplars.emergency]\nseizure = []\n\n"
         '[triage.exemplars.contrast]\nrisk = ["Can LDN cause seizures?"]\n',
         encoding="utf-8",
     )

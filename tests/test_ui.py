@@ -63,8 +63,14 @@ def test_a_short_follow_up_is_searched_with_the_previous_subject(question, expec
 
 @pytest.mark.parametrize(
     "question",
-    ["Is LDN FDA approved?", "Can I take naltrexone with tramadol?", "thanks", "hello there", "",
-     "what is the usual dose of the medicine for people with long lasting pain in the lower back"],
+    [
+        "Is LDN FDA approved?",
+        "Can I take naltrexone with tramadol?",
+        "thanks",
+        "hello there",
+        "",
+        "what is the usual dose of the medicine for people with long lasting pain in the lower back",
+    ],
 )
 def test_questions_that_stand_alone_are_searched_as_asked(question):
     search = resolve_follow_up(question, PREVIOUS)

@@ -32,7 +32,7 @@ _CHILD_AGE = re.compile(r"\b(1[0-7]|[1-9])[- ]?(year|yr|month)s?[- ]old\b", re.I
 # use (all-MiniLM-L6-v2 on single words: 'tiredness'/'fatigue' 0.80, 'alcoholism'/'alcohol' 0.80,
 # 'bedtime'/'night' 0.64, 'titration'/'dose' 0.21). Chosen on evals/core.jsonl.
 _NEIGHBOUR_COSINE = 0.70
-# Best passage's sentence similarity at which a question is covered in meaning even if it uses a rare
+# The closest passage's best-sentence similarity at which a question is covered in meaning even if it uses a rare
 # word the sources lack ('titration' for 'increase the dose monthly'). Chosen on evals/core.jsonl.
 _CLOSE_DENSE = 0.45
 # Below this everyday-English frequency a word names something specific ('tramadol', 'pregnancy' is
@@ -128,8 +128,8 @@ class EvidenceGate:
             return EvidenceVerdict(False, "the sources never mention: " + ", ".join(unknown), unknown)
         if not retrieval.results:
             return EvidenceVerdict(False, "nothing retrieved")
-        # Judged on the closest passage of those found, not the first: the first may be there for another reason
-        # (retrieval lifts the co-use passage of a drug the question names, whatever else it asks).
+        # Judged on the closest of the passages found, not the first: the first is first by the fused score (BM25
+        # counts too), or lifted as the co-use passage of a drug the question names, whatever else it asks.
         closest = max(r.dense for r in retrieval.results)
         if closest < self.min_dense and not any(r.lexical for r in retrieval.results):
             return EvidenceVerdict(False, "no passage is close to the question")

@@ -211,3 +211,20 @@ def test_the_evidence_gate_judges_the_closest_passage_found_not_the_first(assist
     assert assistant.gate.judge(question, far_first).answerable
     verdict = assistant.gate.judge(question, both_far)
     assert not verdict.answerable and verdict.unknown_terms == ("zorbulitis",)
+
+
+def test_no_passage_is_close_only_when_none_found_is_close_in_meaning_or_shares_a_word(assistant):
+    """The gate's other closeness test ("no passage is close to the question") reads every passage found, too."""
+    from ldn_assistant.retrieval import Retrieval, Retrieved
+
+    question = "Does LDN help with sleep?"  # no word the sources lack: only closeness decides
+    first, second = assistant.index.snapshot.passages[:2]
+
+    def judged(*found: tuple[float, float]):
+        ranked = tuple(Retrieved(p, 2.0 - n, dense, lexical) for n, (p, (dense, lexical)) in enumerate(zip((first, second), found, strict=True)))
+        return assistant.gate.judge(question, Retrieval(question, question, ranked))
+
+    assert judged((0.10, 0.0), (0.30, 0.0)).answerable  # the second is close in meaning
+    assert judged((0.10, 0.0), (0.20, 1.5)).answerable  # the second shares a word with the question
+    verdict = judged((0.10, 0.0), (0.20, 0.0))
+    assert not verdict.answerable and verdict.reason == "no passage is close to the question"

@@ -128,8 +128,9 @@ class EvidenceGate:
             return EvidenceVerdict(False, "the sources never mention: " + ", ".join(unknown), unknown)
         if not retrieval.results:
             return EvidenceVerdict(False, "nothing retrieved")
-        # Judged on the closest of the passages found, not the first: the first is first by the fused score (BM25
-        # counts too), or lifted as the co-use passage of a drug the question names, whatever else it asks.
+        # Judged on the closest of the passages found (the most similar, and any sharing a word), not the first: the
+        # first is first by the fused score (BM25 counts too), or lifted as the co-use passage of a drug the question
+        # names, whatever else it asks. Only looser than judging the first: it never turns an answer away.
         closest = max(r.dense for r in retrieval.results)
         if closest < self.min_dense and not any(r.lexical for r in retrieval.results):
             return EvidenceVerdict(False, "no passage is close to the question")

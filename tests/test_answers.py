@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ldn_assistant import safety
 from ldn_assistant.render import citation_line
+from ldn_assistant.retrieval import Retrieval, Retrieved
 
 pytestmark = pytest.mark.slow
 
@@ -199,32 +200,27 @@ def test_question_text_is_never_logged_by_default(assistant, caplog):
     assert assistant.settings.audit_log is None
 
 
+def _gate_verdict(assistant, question: str, *found: tuple[float, float]):
+    """The real gate's verdict on a hand-made ranking: the index's first passages, in order, each with the given
+    (dense similarity, BM25 score) and a fused score that falls with rank."""
+    passages = assistant.index.snapshot.passages[: len(found)]
+    ranked = tuple(Retrieved(p, 2.0 - n, dense, lexical) for n, (p, (dense, lexical)) in enumerate(zip(passages, found, strict=True)))
+    return assistant.gate.judge(question, Retrieval(question, question, ranked))
+
+
 def test_the_evidence_gate_judges_the_closest_passage_found_not_the_first(assistant):
     """Retrieval may put first a passage that is there for another reason (the co-use passage of a drug the question
     names). Whether a rare word the sources lack vetoes the answer depends on how close the closest passage is."""
-    from ldn_assistant.retrieval import Retrieval, Retrieved
-
     question = "Does LDN help with zorbulitis?"  # a word no corpus and no dictionary has: rare and unknown
-    first, second = assistant.index.snapshot.passages[:2]
-    far_first = Retrieval(question, question, (Retrieved(first, 2.0, 0.30, 0.0), Retrieved(second, 1.0, 0.60, 0.0)))
-    both_far = Retrieval(question, question, (Retrieved(first, 2.0, 0.30, 0.0), Retrieved(second, 1.0, 0.35, 0.0)))
-    assert assistant.gate.judge(question, far_first).answerable
-    verdict = assistant.gate.judge(question, both_far)
+    assert _gate_verdict(assistant, question, (0.30, 0.0), (0.60, 0.0)).answerable
+    verdict = _gate_verdict(assistant, question, (0.30, 0.0), (0.35, 0.0))
     assert not verdict.answerable and verdict.unknown_terms == ("zorbulitis",)
 
 
 def test_no_passage_is_close_only_when_none_found_is_close_in_meaning_or_shares_a_word(assistant):
     """The gate's other closeness test ("no passage is close to the question") reads every passage found, too."""
-    from ldn_assistant.retrieval import Retrieval, Retrieved
-
     question = "Does LDN help with sleep?"  # no word the sources lack: only closeness decides
-    first, second = assistant.index.snapshot.passages[:2]
-
-    def judged(*found: tuple[float, float]):
-        ranked = tuple(Retrieved(p, 2.0 - n, dense, lexical) for n, (p, (dense, lexical)) in enumerate(zip((first, second), found, strict=True)))
-        return assistant.gate.judge(question, Retrieval(question, question, ranked))
-
-    assert judged((0.10, 0.0), (0.30, 0.0)).answerable  # the second is close in meaning
-    assert judged((0.10, 0.0), (0.20, 1.5)).answerable  # the second shares a word with the question
-    verdict = judged((0.10, 0.0), (0.20, 0.0))
+    assert _gate_verdict(assistant, question, (0.10, 0.0), (0.30, 0.0)).answerable  # the second is close in meaning
+    assert _gate_verdict(assistant, question, (0.10, 0.0), (0.20, 1.5)).answerable  # the second shares a word with the question
+    verdict = _gate_verdict(assistant, question, (0.10, 0.0), (0.20, 0.0))
     assert not verdict.answerable and verdict.reason == "no passage is close to the question"

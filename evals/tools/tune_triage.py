@@ -93,7 +93,7 @@ def main() -> None:
         pattern_a = layer1 & (logit_a >= veto)
         vetoed = layer1 & ~pattern_a
         noted = near_a | vetoed  # overruled, a message keeps the crisis note
-        chosen, over = None, None  # over: the first rounded logit past the budget
+        chosen, over = None, None  # over: the first rounded candidate past the budget
         for threshold in np.sort(np.unique(np.round(logit_a, 2)))[::-1]:
             flagged = pattern_a | (logit_a >= threshold)
             if any(flagged[kind & ~emergency].mean() > args.budget for kind in budgeted.values()):
@@ -118,13 +118,16 @@ def main() -> None:
     per_kind = ", ".join(f"{name} {flagged[kind & ~emergency].mean():.3f}" for name, kind in kinds.items())
     print(f"emergency_threshold = {threshold:.2f}: recall {flagged[emergency].mean():.3f}, false alarms {flagged[~emergency].mean():.3f} ({per_kind})")
     print(f"risk_threshold = {risk_threshold:.2f}: crisis note on {note[risk].mean():.3f} of risk, {note[routine].mean():.3f} of routine")
-    if over is not None:
-        # The threshold printed is a dev logit rounded to two places, and the message the budget shuts out can sit
-        # just below it: on 2026-12-04 it scored +0.517 here, under this machine's 0.52, while the profile's 0.51 came
-        # from a machine where it scored under 0.51 (and 0.51 flags it here). Shown so that whoever copies the value
-        # sees how much room it has.
-        below, above = logit_a[logit_a < threshold].max(), logit_a[logit_a >= threshold].min()
-        print(f"room: dev logits {below:+.4f} (over the budget if flagged) and {above:+.4f}; every threshold in between makes the same dev decisions")
+    free = ~pattern_a  # the messages the threshold decides (layer 1 flags the rest whatever it is)
+    below, above = logit_a[free & (logit_a < threshold)], logit_a[free & (logit_a >= threshold)]
+    if over is not None and len(below) and len(above):
+        # Candidates are logits rounded to two places, so the threshold can sit a hair above the message it shuts out,
+        # and another machine's rounding of the encoder can move that message across it (docs/eval.md, "Triage: the
+        # emergency threshold midway between two dev logits"). Shown so that whoever copies the value sees its room.
+        print(
+            f"room: the next message down scores {below.max():+.4f} (flagging down to {over:.2f} breaks the budget), "
+            f"the lowest flagged {above.min():+.4f}; thresholds between the two make the same dev decisions"
+        )
     if args.show:
         for case, hit, value in zip(cases, flagged, logit_a, strict=True):
             if hit != (case.expected == "emergency"):

@@ -34,14 +34,15 @@ import random
 import shutil
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 
 from ldn_assistant.assistant import Assistant
-from ldn_assistant.evaluation.scifact import DEFAULT_CACHE, DEFAULT_DEPTH, ClaimScore, open_engine, score_claim
+from ldn_assistant.evaluation.scifact import DEFAULT_CACHE, DEFAULT_DEPTH, SystemScores, open_engine, score_claim
 from ldn_assistant.evaluation.scifact_data import BuiltCorpus, Claim, CorpusSpec, build_corpus, find_benchmark_dir, load_claims, scorable
-from ldn_assistant.evaluation.scifact_metrics import doc_id, mean
-from ldn_assistant.evaluation.scifact_systems import RankedPassage
+from ldn_assistant.evaluation.scifact_metrics import doc_id
+from ldn_assistant.evaluation.scifact_systems import RetrieveRanker
 
 SPLIT = "train"  # fixed: dev claims are never read here
 HELD_BACK = 0.2
@@ -82,8 +83,8 @@ def prepare(out: Path) -> None:
 
 def hard_negative(claim: Claim, assistant: Assistant, abstracts: dict[str, list[str]]) -> str | None:
     """The sentence closest to the claim in the base engine's first passage from an abstract the claim does not cite."""
-    found = assistant.retriever.search(claim.text, NEGATIVE_DEPTH).results
-    passage = next((r.passage for r in found if doc_id(r.passage.source_id) not in claim.relevant_docs), None)
+    found = assistant.retrieve(claim.text, k=NEGATIVE_DEPTH)
+    passage = next((p for p in found if doc_id(p.source_id) not in claim.relevant_docs), None)
     if passage is None:
         return None
     # The passage's sentences as the abstract has them (a passage is a run of them). Compared unstripped, as in the
@@ -163,29 +164,20 @@ def validate(out: Path) -> None:
     )
     tuned = {"LDN_EMBEDDING_MODEL": str(out / "model"), "LDN_EMBEDDING_BACKEND": "torch"}
     for label, index_dir, environment in (("base", DEFAULT_CACHE / "index-full", {}), ("tuned", out / "index", tuned)):
-        saved = {name: os.environ.get(name) for name in tuned}
-        os.environ.update(environment)  # Settings read the model from the environment (and name it in the index)
-        try:
+        with patch.dict(os.environ, environment):  # Settings read the model from the environment (and name it in the index)
             assistant, _ = open_engine(corpus, index_dir, None)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-        scores = {}
-        for claim in held:
-            found = assistant.retriever.search(claim.text, DEFAULT_DEPTH).results
-            scores[claim.id] = score_claim(claim, [RankedPassage(r.passage.source_id, r.passage.text) for r in found])
+        ranker = RetrieveRanker(assistant, label)
+        scores = {claim.id: score_claim(claim, ranker.rank(claim.text, DEFAULT_DEPTH)) for claim in held}
         for group, members in groups:
-            print(f"{label:5}  {group:38} {summary([scores[c.id] for c in members])}", flush=True)
+            print(f"{label:5}  {group:38} {summary(SystemScores(label, tuple(scores[c.id] for c in members), 0.0))}", flush=True)
 
 
-def summary(scores: list[ClaimScore]) -> str:
-    with_evidence = [s for s in scores if s.has_evidence]
-    ndcg = mean([s.ndcg_at_10 for s in scores]) or 0.0
-    hits = [mean([s.rationale_hit(k) for s in with_evidence]) or 0.0 for k in (1, 3)]
-    return f"nDCG@10 {ndcg:.3f}  hit@1 {hits[0]:.3f}  hit@3 {hits[1]:.3f}  ({len(scores)} claims, {len(with_evidence)} with rationales)"
+def summary(scores: SystemScores) -> str:
+    with_evidence = sum(c.has_evidence for c in scores.claims)
+    return (
+        f"nDCG@10 {scores.ndcg_at_10 or 0.0:.3f}  hit@1 {scores.rationale_hit(1) or 0.0:.3f}  hit@3 {scores.rationale_hit(3) or 0.0:.3f}"
+        f"  ({len(scores.claims)} claims, {with_evidence} with rationales)"
+    )
 
 
 def main() -> None:

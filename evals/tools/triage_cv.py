@@ -7,12 +7,14 @@ dev sets are scored too (trained on the whole bank). No held-out set (locked, lo
 
 A writer's exemplars are the lines of the profile that one commit added (git blame), so this needs the
 repository's history. Scores are threshold-free: ROC AUC of the classifier's logit (the most over the
-message and its sentence windows, as in the product) and recall at the logit that flags 5% of the
+message and its sentence windows, as in the product) and recall at the logits that flag 3% and 5% of the
 left-out contrasts. The word model (triage_words) trains on the same exemplars; its logit, times each of
---word-weights, is added to the network's (0: the network alone). Run from the repo root:
+--word-weights, is added to the network's (0: the network alone). Each of --framing-offsets is then subtracted from
+the logit of every text that one of the profile's not-now framings (layer 1's) matches: a probe of layer 2 reading
+those framings too, measured on 2026-12-04 and not taken into the product (docs/eval.md). Run from the repo root:
 
     .venv/bin/python evals/tools/triage_cv.py [--hidden-units 0 128] [--peak-weights 0.05] [--l2 0.1 1.0] [--members 1 5]
-        [--word-weights 0 3] [--word-l2 0.0625]
+        [--word-weights 0 3] [--word-l2 0.0625] [--framing-offsets 0 4]
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, nargs="+", default=[1])
     parser.add_argument("--word-weights", type=float, nargs="+", default=[0.0])
     parser.add_argument("--word-l2", type=float, nargs="+", default=[0.0625])
+    parser.add_argument("--framing-offsets", type=float, nargs="+", default=[0.0])
     args = parser.parse_args()
     assistant = Assistant.from_settings()
     semantic = assistant.profile.triage.semantic  # type: ignore[union-attr]
@@ -78,6 +81,7 @@ def main() -> None:
     windows = [windows_to_embed(t, semantic.window_min_words) for t in texts]
     read = texts + [w for ws in windows for w in ws]  # what the classifier reads, in the order of `owner`
     owner = np.array(list(range(len(texts))) + [i for i, w in enumerate(windows) for _ in w])
+    framed = np.array([any(p.search(text) for p in assistant.profile.triage.not_now) for text in read])  # type: ignore[union-attr]
     features = np.asarray(assistant.embedder.embed_with_peaks(read), dtype=np.float64)
     emergency = np.array([r[1] for r in rows])
     group = np.array([r[2] for r in rows])
@@ -96,17 +100,19 @@ def main() -> None:
                     network = classifier.logits(features)
                     for word_l2 in args.word_l2:
                         words = train_word_model([texts[i] for i in train], emergency[train].astype(float), word_l2).logits(read)
-                        for word_weight in args.word_weights:
+                        for word_weight, offset in itertools.product(args.word_weights, args.framing_offsets):
                             best = np.full(len(texts), -np.inf)
-                            np.maximum.at(best, owner, network + word_weight * words)
+                            np.maximum.at(best, owner, network + word_weight * words - offset * framed)
                             test = group == held
                             pos, neg = best[test & emergency], best[test & ~emergency]
-                            scores.setdefault((word_l2, word_weight), []).append((held, auc(pos, neg), float((pos > np.quantile(neg, 0.95)).mean())))
-                for (word_l2, word_weight), held_out in scores.items():
-                    detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, r in held_out)
-                    mean_auc, mean_recall = np.mean([s[1] for s in held_out]), np.mean([s[2] for s in held_out])
+                            recall = [float((pos > np.quantile(neg, 1 - share)).mean()) for share in (0.03, 0.05)]
+                            scores.setdefault((word_l2, word_weight, offset), []).append((held, auc(pos, neg), *recall))
+                for (word_l2, word_weight, offset), held_out in scores.items():
+                    detail = " ".join(f"{g}:{a:.3f}/{r:.2f}" for g, a, _, r in held_out)  # recall at 5%, as before
+                    mean_auc, mean_recall3, mean_recall = (np.mean([s[i] for s in held_out]) for i in (1, 2, 3))
                     setting = f"hidden {hidden} peak {peak_weight} l2 {l2} members {members} word_weight {word_weight} word_l2 {word_l2}"
-                    print(f"{setting}: mean AUC {mean_auc:.4f}, recall at 5% {mean_recall:.4f} | {detail}", flush=True)
+                    setting += f" framing_offset {offset}"
+                    print(f"{setting}: mean AUC {mean_auc:.4f}, recall at 3% {mean_recall3:.4f}, at 5% {mean_recall:.4f} | {detail}", flush=True)
 
 
 if __name__ == "__main__":

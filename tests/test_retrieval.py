@@ -10,7 +10,7 @@ import pytest
 from ldn_assistant.domains import load_profile
 from ldn_assistant.lexicon import QueryExpander
 from ldn_assistant.retrieval import _reciprocal_rank, _standardise
-from ldn_assistant.safety import looks_like_drug_name, mentions_opioid
+from ldn_assistant.safety import DISCLAIMERS, looks_like_drug_name, mentions_opioid
 from ldn_assistant.spelling import Speller
 
 EXPANDER = QueryExpander(load_profile("ldn"))
@@ -81,6 +81,44 @@ def test_both_fusions_return_verbatim_passages_best_first(assistant, fusion):
     for r in found:
         source = assistant.get_source(r.passage.source_id)
         assert source.text[r.passage.start : r.passage.end] == r.passage.text
+
+
+@pytest.mark.slow
+def test_the_dense_search_started_early_ranks_exactly_as_the_search_itself(assistant):
+    """ask() starts the dense side on a worker thread as soon as the question is embedded (dense_in_background);
+    handed to search(), it must give the very ranking search() gives when it runs the dense side itself."""
+    retriever = assistant.retriever
+    for question in ("What dose of LDN is used for chronic pain?", "I'm on tramadol. Is it OK to start LDN?", "Is LDN safe in pregnancy?"):
+        vector = assistant.embedder.embed_query(retriever.query_text(question))
+        alone = retriever.search(question, 5, query_vector=vector)
+        early = retriever.search(question, 5, query_vector=vector, dense=retriever.dense_in_background(vector, 5))
+        assert [(r.passage.passage_id, r.score, r.dense, r.lexical) for r in early.results] == [
+            (r.passage.passage_id, r.score, r.dense, r.lexical) for r in alone.results
+        ]
+        assert early.results
+
+
+@pytest.mark.slow
+def test_a_failing_dense_search_stops_no_emergency_and_answers_with_an_error(assistant, monkeypatch):
+    """The early dense search runs before triage's verdict: if it fails, an emergency is still an emergency (its
+    result is never read), and an ordinary question gets the error answer, with the disclaimers, as before."""
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("vector store unavailable")
+
+    monkeypatch.setattr(assistant.index, "dense_hits", broken)
+    emergency = assistant.answer("My toddler just swallowed a handful of my naltrexone capsules and is very sleepy")
+    assert emergency.status == "emergency"
+    failed = assistant.answer("What dose of LDN is used for chronic pain?")
+    assert failed.status == "error" and failed.disclaimers == DISCLAIMERS
+
+
+@pytest.mark.slow
+def test_a_retriever_without_a_dense_side_starts_no_dense_search(assistant):
+    from ldn_assistant.retrieval import HybridRetriever
+
+    bm25_only = HybridRetriever(assistant.index, assistant.embedder, assistant.profile, dense_weight=0.0)
+    assert bm25_only.dense_in_background(np.zeros(384, dtype=np.float32), 5) is None
 
 
 @pytest.mark.slow

@@ -6,7 +6,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from .conflicts import ConflictFinder
 from .domains import DomainProfile, load_profile
 from .embeddings import Embedder, embed_with_peaks, make_embedder, split_peaks
 from .evidence import EvidenceGate
-from .index import Index, ProgressCallback, ingest
+from .index import DenseHits, Index, ProgressCallback, ingest
 from .retrieval import LEXICAL_WEIGHT, DocumentContext, HybridRetriever
 from .safety import QuestionError, asks_to_steer, clean_question
 from .scope import ScopeModel
@@ -155,8 +156,9 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load the model and the index now rather than on the first question."""
-        self.embedder.embed_query("warm up")
-        self.retriever.search("warm up", 1)
+        vector = self.embedder.embed_query("warm up")
+        # As ask() searches: the dense side started early, on the worker threads (started here, not on the first question).
+        self.retriever.search("warm up", 1, query_vector=vector, dense=self.retriever.dense_in_background(vector, 1))
         self.detector.warm_up()
         _ = self.gate, self.scope, self.conflicts  # built now (lazy properties), not on the first question
 
@@ -194,10 +196,11 @@ class Assistant:
         """The emergency check alone, as ask() runs it (one batched encoder call when the profile has exemplars)."""
         return self._triage(question)[0]
 
-    def _triage(self, question: str) -> tuple[EmergencySignal, np.ndarray | None]:
+    def _triage(self, question: str, embedded: Callable[[np.ndarray], None] | None = None) -> tuple[EmergencySignal, np.ndarray | None]:
         """Triage's verdict, and the query vector retrieval reuses (None when nothing was embedded).
 
-        Patterns first, with no model and no index: an emergency they recognise stands even if those fail."""
+        Patterns first, with no model and no index: an emergency they recognise stands even if those fail.
+        `embedded` is called with the query vector as soon as it exists, before the classifier runs."""
         screen = self.detector.screen(question)
         query_vector = triage_vectors = None
         step = "embedding"
@@ -205,6 +208,8 @@ class Assistant:
             if not screen.decided and self.detector.needs_embedding:
                 # The screen already split the message into the sentences layer 2 reads: no second split.
                 query_vector, triage_vectors = self._embed_for_triage(question, screen.texts[1:])
+                if embedded is not None and query_vector is not None:
+                    embedded(query_vector)
             step = "the classifier"
             return self.detector.finish(screen, triage_vectors), query_vector
         except Exception as exc:
@@ -230,14 +235,18 @@ class Assistant:
         return split_peaks(rows[0])[0], rows
 
     def _answer(self, question: str) -> Answer:
-        signal, query_vector = self._triage(question)
+        top_k = self.settings.top_k
+        dense: list[Future[DenseHits] | None] = []
+        # The dense search starts as soon as the question is embedded and runs while triage and the scope checks
+        # decide whether it is needed (docs/bench.md); an answer that stops before retrieval leaves it unread.
+        signal, query_vector = self._triage(question, embedded=lambda vector: dense.append(self.retriever.dense_in_background(vector, top_k)))
         if signal.emergency:
             return self.compose.emergency(question)
         if asks_to_steer(question):
             return self.compose.out_of_scope(question, instruction=True)
         if not self.scope.judge(self.retriever.speller.correct(question)).in_scope:
             return self.compose.out_of_scope(question)
-        retrieval = self.retriever.search(question, self.settings.top_k, query_vector=query_vector)
+        retrieval = self.retriever.search(question, top_k, query_vector=query_vector, dense=dense[0] if dense else None)
         if not self.gate.judge(question, retrieval).answerable:
             return self.compose.no_evidence(question, crisis_note=signal.crisis_note)
         return self.compose.answered(question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note, finder=self.conflicts)

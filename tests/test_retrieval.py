@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -88,14 +90,37 @@ def test_the_dense_search_started_early_ranks_exactly_as_the_search_itself(assis
     """ask() starts the dense side on a worker thread as soon as the question is embedded (dense_in_background);
     handed to search(), it must give the very ranking search() gives when it runs the dense side itself."""
     retriever = assistant.retriever
-    for question in ("What dose of LDN is used for chronic pain?", "I'm on tramadol. Is it OK to start LDN?", "Is LDN safe in pregnancy?"):
+    questions = ("What dose of LDN is used for chronic pain?", "I'm on tramadol. Is it OK to start LDN?", "Is LDN safe in pregnancy?")
+    # k below and above the candidate count (40): the early search must fetch for the larger of the two, as search() does.
+    for question, k in itertools.product(questions, (5, 50)):
         vector = assistant.embedder.embed_query(retriever.query_text(question))
-        alone = retriever.search(question, 5, query_vector=vector)
-        early = retriever.search(question, 5, query_vector=vector, dense=retriever.dense_in_background(vector, 5))
+        alone = retriever.search(question, k, query_vector=vector)
+        early = retriever.search(question, k, query_vector=vector, dense=retriever.dense_in_background(vector, k))
         assert [(r.passage.passage_id, r.score, r.dense, r.lexical) for r in early.results] == [
             (r.passage.passage_id, r.score, r.dense, r.lexical) for r in alone.results
         ]
-        assert early.results
+        assert len(early.results) == min(k, len(assistant.index.snapshot.passages))
+
+
+@pytest.mark.slow
+def test_ask_runs_its_dense_search_once_on_a_worker_and_answers_as_without_it(assistant, monkeypatch):
+    """ask() hands the early search to search(): one Chroma query per question (two with the co-use passage), the first
+    on a worker thread for max(candidates, top_k) passages, and the same answer as with the early search turned off."""
+    questions = ("What dose of LDN is used for fibromyalgia?", "I'm on tramadol. Is it OK to start low dose naltrexone?")
+    with_early = [assistant.ask(q) for q in questions]
+    calls: list[tuple[str, int]] = []
+    dense_hits = assistant.index.dense_hits
+
+    def spy(vector, n):
+        calls.append((threading.current_thread().name, n))
+        return dense_hits(vector, n)
+
+    monkeypatch.setattr(assistant.index, "dense_hits", spy)
+    assistant.ask(questions[0])
+    assert len(calls) == 1 and calls[0][0].startswith("ldn-dense") and calls[0][1] == max(assistant.settings.candidates, assistant.settings.top_k)
+    monkeypatch.setattr(assistant.retriever, "dense_in_background", lambda vector, k: None)
+    without = [assistant.ask(q) for q in questions]
+    assert [a.to_dict() for a in with_early] == [a.to_dict() for a in without]
 
 
 @pytest.mark.slow
@@ -111,6 +136,21 @@ def test_a_failing_dense_search_stops_no_emergency_and_answers_with_an_error(ass
     assert emergency.status == "emergency"
     failed = assistant.answer("What dose of LDN is used for chronic pain?")
     assert failed.status == "error" and failed.disclaimers == DISCLAIMERS
+
+
+@pytest.mark.slow
+def test_an_early_search_that_cannot_start_takes_no_verdict_away(assistant, monkeypatch):
+    """Starting the early search runs before triage's classifier: if it raises, the classifier still decides (here an
+    emergency no pattern names), and an ordinary question is answered with the search run as before."""
+    suicidal = "The pain never stops and I'm ready to end it for good."
+    assert assistant.ask(suicidal).status == "emergency"
+
+    def cannot_start(vector, k):
+        raise ValueError("no worker")
+
+    monkeypatch.setattr(assistant.retriever, "dense_in_background", cannot_start)
+    assert assistant.answer(suicidal).status == "emergency"
+    assert assistant.answer("What dose of LDN is used for chronic pain?").status == "answered"
 
 
 @pytest.mark.slow

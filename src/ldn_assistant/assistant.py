@@ -157,7 +157,7 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the model and the index now rather than on the first question."""
         vector = self.embedder.embed_query("warm up")
-        # As ask() searches: the dense side started early, on the worker threads (started here, not on the first question).
+        # As ask() searches, the dense side started early on a worker thread (the pool made here, not at the first question).
         self.retriever.search("warm up", 1, query_vector=vector, dense=self.retriever.dense_in_background(vector, 1))
         self.detector.warm_up()
         _ = self.gate, self.scope, self.conflicts  # built now (lazy properties), not on the first question
@@ -200,7 +200,8 @@ class Assistant:
         """Triage's verdict, and the query vector retrieval reuses (None when nothing was embedded).
 
         Patterns first, with no model and no index: an emergency they recognise stands even if those fail.
-        `embedded` is called with the query vector as soon as it exists, before the classifier runs."""
+        `embedded` is called with the query vector as soon as it exists, before the classifier runs; if it fails, it is
+        logged and triage goes on (it only starts work for later)."""
         screen = self.detector.screen(question)
         query_vector = triage_vectors = None
         step = "embedding"
@@ -209,7 +210,10 @@ class Assistant:
                 # The screen already split the message into the sentences layer 2 reads: no second split.
                 query_vector, triage_vectors = self._embed_for_triage(question, screen.texts[1:])
                 if embedded is not None and query_vector is not None:
-                    embedded(query_vector)
+                    try:
+                        embedded(query_vector)
+                    except Exception as exc:  # a speed-up must never take the classifier's verdict away
+                        log.warning("triage: starting the early search failed (%s); the search runs later", type(exc).__name__)
             step = "the classifier"
             return self.detector.finish(screen, triage_vectors), query_vector
         except Exception as exc:
@@ -236,17 +240,19 @@ class Assistant:
 
     def _answer(self, question: str) -> Answer:
         top_k = self.settings.top_k
-        dense: list[Future[DenseHits] | None] = []
+        retriever = self.retriever  # one index for the whole answer, even if an ingest replaces it meanwhile
+        started: list[Future[DenseHits] | None] = []
         # The dense search starts as soon as the question is embedded and runs while triage and the scope checks
-        # decide whether it is needed (docs/bench.md); an answer that stops before retrieval leaves it unread.
-        signal, query_vector = self._triage(question, embedded=lambda vector: dense.append(self.retriever.dense_in_background(vector, top_k)))
+        # decide whether it is needed (docs/bench.md); an answer that stops before retrieval cancels it if it can.
+        signal, query_vector = self._triage(question, embedded=lambda vector: started.append(retriever.dense_in_background(vector, top_k)))
+        dense = started[0] if started else None
         if signal.emergency:
-            return self.compose.emergency(question)
+            return _without_retrieval(self.compose.emergency(question), dense)
         if asks_to_steer(question):
-            return self.compose.out_of_scope(question, instruction=True)
-        if not self.scope.judge(self.retriever.speller.correct(question)).in_scope:
-            return self.compose.out_of_scope(question)
-        retrieval = self.retriever.search(question, top_k, query_vector=query_vector, dense=dense[0] if dense else None)
+            return _without_retrieval(self.compose.out_of_scope(question, instruction=True), dense)
+        if not self.scope.judge(retriever.speller.correct(question)).in_scope:
+            return _without_retrieval(self.compose.out_of_scope(question), dense)
+        retrieval = retriever.search(question, top_k, query_vector=query_vector, dense=dense)
         if not self.gate.judge(question, retrieval).answerable:
             return self.compose.no_evidence(question, crisis_note=signal.crisis_note)
         return self.compose.answered(question, retrieval.results, self.index.snapshot.sources, crisis_note=signal.crisis_note, finder=self.conflicts)
@@ -278,6 +284,13 @@ class Assistant:
         except KeyError:
             known = ", ".join(sorted(self.index.snapshot.sources)) or "none"
             raise KeyError(f"no source {source_id!r}; known sources: {known}") from None
+
+
+def _without_retrieval(answer: Answer, dense: Future[DenseHits] | None) -> Answer:
+    """An answer that needs no passages: the early dense search is cancelled if no worker has started it yet."""
+    if dense is not None:
+        dense.cancel()
+    return answer
 
 
 def _first_set(setting: float | None, from_profile: float | None, engine_default: float) -> float:

@@ -1,4 +1,5 @@
-"""How many threads the package's own parallel work uses: ingest's encoder workers, triage's training."""
+"""How many threads the package's own parallel work uses: ingest's encoder workers, triage's training, and (at least
+retrieval.MIN_DENSE_WORKERS) the workers of ask()'s early dense search."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ A passage is also judged with its document (DocumentContext, below).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -117,7 +118,8 @@ class HybridRetriever:
 
         Chroma's query releases the GIL while it runs (about 1.2 ms after an encoder run), so ask() runs triage's
         classifier and its scope checks meanwhile instead of before it. A question those stop (an emergency, out of
-        scope) leaves the result unread. None when this retriever has no dense side."""
+        scope) cancels it or leaves the result unread. None when this retriever has no dense side, or when no worker
+        can take it (search() then runs the dense side itself)."""
         if not self.dense_weight:
             return None
         running = threading.Event()
@@ -128,7 +130,7 @@ class HybridRetriever:
 
         try:
             future = _dense_workers().submit(run)
-        except RuntimeError:  # the interpreter is shutting down: search() runs the dense side itself
+        except RuntimeError:  # the interpreter is shutting down, or no thread can be started
             return None
         # Wait until the worker runs: a thread that only asked for the GIL gets it when this one blocks, which would
         # be at future.result(), after the work meant to overlap the query (measured: 0.5 ms from submit to start,
@@ -145,6 +147,8 @@ class HybridRetriever:
         n_candidates = max(self.candidates, k)
         hits = None
         if self.dense_weight:
+            if dense is not None and dense.cancel():
+                dense = None  # still queued (every worker busy, or a forked child whose workers are gone): run it here
             if dense is not None:
                 hits = dense.result()
             else:
@@ -230,17 +234,24 @@ class HybridRetriever:
 
 
 WORKER_START_WAIT_S = 0.002  # how long a question waits for its early dense search to start (it takes about 0.1 ms)
+# The workers mostly wait on Chroma (the GIL released) or sit idle, so there are more of them than cores, and their
+# number does not follow OMP_NUM_THREADS (which caps compute threads): questions asked at once should not queue.
+MIN_DENSE_WORKERS = 4
 _DENSE_WORKERS: list[ThreadPoolExecutor] = []  # one pool for the process, made at the first early dense search
 _DENSE_WORKERS_LOCK = threading.Lock()
 
 
 def _dense_workers() -> ThreadPoolExecutor:
     """The threads early dense searches run on, shared by every retriever in the process (an app may open many
-    indexes): one per usable core, idle between questions."""
+    indexes); made on demand, idle between questions."""
     with _DENSE_WORKERS_LOCK:
         if not _DENSE_WORKERS:
-            _DENSE_WORKERS.append(ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ldn-dense"))
+            _DENSE_WORKERS.append(ThreadPoolExecutor(max_workers=max(MIN_DENSE_WORKERS, usable_cores()), thread_name_prefix="ldn-dense"))
         return _DENSE_WORKERS[0]
+
+
+# A forked child inherits the pool but not its threads: it makes a pool of its own at its first question.
+os.register_at_fork(after_in_child=_DENSE_WORKERS.clear)
 
 
 def _corpus_name_for(names: Iterable[str], counts: Mapping[str, int]) -> str | None:

@@ -240,7 +240,7 @@ class Assistant:
 
     def _answer(self, question: str) -> Answer:
         top_k = self.settings.top_k
-        retriever = self.retriever  # one index for the whole answer, even if an ingest replaces it meanwhile
+        retriever = self.retriever  # the early search and the search itself on one index, even if an ingest replaces it
         started: list[Future[DenseHits] | None] = []
         # The dense search starts as soon as the question is embedded and runs while triage and the scope checks
         # decide whether it is needed (docs/bench.md); an answer that stops before retrieval cancels it if it can.

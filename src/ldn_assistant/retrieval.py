@@ -126,7 +126,7 @@ class HybridRetriever:
 
         def run() -> DenseHits:
             running.set()
-            return self.index.dense_hits(query_vector, max(self.candidates, k))
+            return self.index.dense_hits(query_vector, self._candidates_for(k))
 
         try:
             future = _dense_workers().submit(run)
@@ -144,19 +144,19 @@ class HybridRetriever:
         question = self.speller.correct(question)
         expansion = self.expander.expansion_terms(question)
         search_text = f"{question} {expansion}".strip()
-        n_candidates = max(self.candidates, k)
+        n_candidates = self._candidates_for(k)
         hits = None
         if self.dense_weight:
-            if dense is not None and dense.cancel():
-                dense = None  # still queued (every worker busy, or a forked child whose workers are gone): run it here
-            if dense is not None:
-                hits = dense.result()
-            else:
+            # Run here unless started early and running: one still queued (every worker busy, or a forked child whose
+            # workers are gone) is cancelled.
+            if dense is None or dense.cancel():
                 # The embedder reads the question as asked, with glosses; the keyword expansion would blur
                 # its sense of the question (measured: worse).
                 if query_vector is None:
                     query_vector = self.embedder.embed_query(self.expander.gloss(question))
                 hits = self.index.dense_hits(query_vector, n_candidates)
+            else:
+                hits = dense.result()
         lexical = self.index.snapshot.lexical.scores(search_text) if self.lexical_weight else None
         lexical_side = self._with_document_lexical(lexical, search_text) if lexical is not None else None
 
@@ -193,6 +193,10 @@ class HybridRetriever:
         passages = self.index.snapshot.passages
         results = tuple(Retrieved(passages[int(positions[i])], float(fused[i]), float(dense_sim[i]), float(bm25[i])) for i in order)
         return Retrieval(question, search_text, results)
+
+    def _candidates_for(self, k: int) -> int:
+        """Passages taken from each side before fusion for k results: the early dense search fetches the same."""
+        return max(self.candidates, k)
 
     def _with_document_lexical(self, passage_bm25: np.ndarray, search_text: str) -> np.ndarray:
         """What the lexical side ranks by: each passage's BM25 plus its document's, scaled by the context weight."""

@@ -90,6 +90,10 @@ def test_claim_scores_and_their_averages():
     assert scores.short_rankings == 2  # both rankings hold fewer than ten documents
     assert json.loads(json.dumps(scores.to_dict()))["per_claim"][0]["claim_id"] == "c1"
 
+    alone = scores.restricted_to(frozenset({"c2"}))
+    assert [c.claim_id for c in alone.claims] == ["c2"] and alone.ndcg_at_10 == 1.0 and alone.rationale_hit(3) is None
+    assert alone.quality()["claims"] == 1 and "seconds" not in alone.quality()
+
 
 def test_claims_with_an_absent_cited_document_are_not_scored():
     claims = (
@@ -138,7 +142,31 @@ def test_small_real_run_scores_all_four_systems(small_run, tmp_path):
     data = json.loads(written.json.read_text(encoding="utf-8"))
     assert [s["system"] for s in data["systems"]] == list(SCIFACT_SYSTEMS)
     assert data["published"]["comparable"] is False and data["corpus"]["n_docs"] == 200
-    assert "| ldn-assistant |" in written.markdown.read_text(encoding="utf-8")
+    report = written.markdown.read_text(encoding="utf-8")
+    assert "| ldn-assistant |" in report
+
+    # The claims apart whose abstracts no train claim cites, counted here from the release file itself.
+    train_cited = set()
+    with open(find_benchmark_dir() / "claims_train.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            train_cited.update(str(d) for d in json.loads(line)["cited_doc_ids"])
+    scored = {c.claim_id: c for c in engine.claims}
+    apart = {claim_id for claim_id in scored if not train_cited & set(_cited(claim_id))}
+    assert run.new_abstract_claims == apart and 0 < len(apart) < 20
+    assert data["new_abstract_claims"] == sorted(apart)
+    engine_apart = data["systems_on_new_abstract_claims"][0]
+    assert engine_apart["system"] == "ldn-assistant" and engine_apart["claims"] == len(apart)
+    assert engine_apart["ndcg@10"] == pytest.approx(sum(scored[c].ndcg_at_10 for c in apart) / len(apart))
+    assert f"| ldn-assistant | new abstracts ({len(apart)}) |" in report
+    assert f"| ldn-assistant | abstracts train cites ({20 - len(apart)}) |" in report
+
+
+def _cited(claim_id: str) -> list[str]:
+    """A dev claim's cited abstracts, read from the release."""
+    number = int(claim_id.rsplit("-", 1)[1])
+    with open(find_benchmark_dir() / "claims_dev.jsonl", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [str(d) for row in rows if row["id"] == number for d in row["cited_doc_ids"]]
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -167,6 +167,11 @@ def load_claims(benchmark_dir: Path, corpus: BuiltCorpus, split: str) -> tuple[C
     return tuple(claims)
 
 
+def abstracts_cited_by(benchmark_dir: Path, split: str) -> frozenset[str]:
+    """Every abstract that some claim of the split cites (ids as file stems)."""
+    return frozenset(str(d) for row in _read_jsonl(benchmark_dir / f"claims_{split}.jsonl") for d in row["cited_doc_ids"])
+
+
 def scorable(claims: tuple[Claim, ...], doc_ids: set[str]) -> tuple[Claim, ...]:
     """The claims whose cited abstracts are all in the corpus.
 

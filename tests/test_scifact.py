@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from ldn_assistant.evaluation.scifact import ScifactOptions, SystemScores, run_scifact, score_claim
+from ldn_assistant.evaluation.scifact import ScifactOptions, SystemScores, new_abstract_claims, run_scifact, score_claim
 from ldn_assistant.evaluation.scifact_data import Claim, CorpusSpec, ScifactDataError, find_benchmark_dir, scorable
 from ldn_assistant.evaluation.scifact_metrics import (
     distinct_documents,
@@ -90,9 +90,20 @@ def test_claim_scores_and_their_averages():
     assert scores.short_rankings == 2  # both rankings hold fewer than ten documents
     assert json.loads(json.dumps(scores.to_dict()))["per_claim"][0]["claim_id"] == "c1"
 
-    alone = scores.restricted_to(frozenset({"c2"}))
-    assert [c.claim_id for c in alone.claims] == ["c2"] and alone.ndcg_at_10 == 1.0 and alone.rationale_hit(3) is None
-    assert alone.quality()["claims"] == 1 and "seconds" not in alone.quality()
+    alone = scores.quality(frozenset({"c2"}))
+    assert alone == {"ndcg@10": 1.0, "recall@10": 1.0, "rationale_hit@1": None, "rationale_hit@3": None, "claims": 1, "claims_with_evidence": 0}
+    assert scores.quality()["claims"] == 2 and scores.quality()["ndcg@10"] == scores.ndcg_at_10
+
+
+def test_new_abstract_claims_cite_no_abstract_that_a_train_claim_cites(tmp_path):
+    rows = [{"id": 1, "claim": "t", "evidence": {}, "cited_doc_ids": [10, 11]}, {"id": 2, "claim": "t", "evidence": {}, "cited_doc_ids": [12]}]
+    (tmp_path / "claims_train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    claims = (
+        Claim("new", "dev", "t", ("20",), ()),
+        Claim("shared", "dev", "t", ("11",), ()),
+        Claim("mixed", "dev", "t", ("21", "12"), ()),  # one new abstract and one train cites: not new
+    )
+    assert new_abstract_claims(tmp_path, claims) == frozenset({"new"})
 
 
 def test_claims_with_an_absent_cited_document_are_not_scored():
@@ -153,12 +164,17 @@ def test_small_real_run_scores_all_four_systems(small_run, tmp_path):
     scored = {c.claim_id: c for c in engine.claims}
     apart = {claim_id for claim_id in scored if not train_cited & set(_cited(claim_id))}
     assert run.new_abstract_claims == apart and 0 < len(apart) < 20
-    assert data["new_abstract_claims"] == sorted(apart)
-    engine_apart = data["systems_on_new_abstract_claims"][0]
-    assert engine_apart["system"] == "ldn-assistant" and engine_apart["claims"] == len(apart)
-    assert engine_apart["ndcg@10"] == pytest.approx(sum(scored[c].ndcg_at_10 for c in apart) / len(apart))
-    assert f"| ldn-assistant | new abstracts ({len(apart)}) |" in report
-    assert f"| ldn-assistant | abstracts train cites ({20 - len(apart)}) |" in report
+    assert data["apart_from_train"]["new_abstract_claims"] == sorted(apart)
+    assert [s["system"] for s in data["apart_from_train"]["systems"]] == list(SCIFACT_SYSTEMS)
+    engine_apart = data["apart_from_train"]["systems"][0]
+    for group, ids in (("new_abstracts", apart), ("others", set(scored) - apart)):
+        part = engine_apart[group]
+        assert part["claims"] == len(ids)
+        assert part["ndcg@10"] == pytest.approx(sum(scored[c].ndcg_at_10 for c in ids) / len(ids))
+        assert part["recall@10"] == pytest.approx(sum(scored[c].recall_at_10 for c in ids) / len(ids))
+        assert part["claims_with_evidence"] == sum(scored[c].has_evidence for c in ids)
+    assert f"| ldn-assistant | no abstract train cites ({len(apart)}, " in report
+    assert f"| ldn-assistant | an abstract train cites ({20 - len(apart)}, " in report
 
 
 def _cited(claim_id: str) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ldn_assistant.evaluation.compare import compare_reports
 from ldn_assistant.evaluation.report import write_report
 from ldn_assistant.evaluation.runner import run_eval
 from ldn_assistant.evaluation.suites import load_suite
@@ -83,3 +84,20 @@ def test_the_core_report_is_written(core_run, tmp_path):
     assert sum(data["categories"].values()) == 133
     assert len(data["cases"]) == 133 and all(len(c["got"]) == 4 for c in data["cases"])
     assert "## Failures of ldn-assistant" in written.markdown.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_comparison_of_two_real_systems_agrees_with_the_report(core_run, tmp_path):
+    """The product against its dense-only ablation, case by case: the counts must give back the report's own figures
+    (the comparison's definition of a hit is the metrics' one), and the hybrid must gain more questions than it loses."""
+    written = write_report(core_run, tmp_path)
+    data = json.loads(written.json.read_text(encoding="utf-8"))
+    comparison = compare_reports(data, data, before_system="dense-only")
+    by = {c.measure: c for c in comparison.changes}
+    assert [c.suite for c in comparison.changes] == ["core"] * 3  # one suite: no overall row
+    for measure, change in by.items():
+        assert change.before_rate == pytest.approx(data["systems"]["dense-only"][measure])
+        assert change.after_rate == pytest.approx(data["systems"]["ldn-assistant"][measure])
+        assert change.after - change.before == len(change.gained) - len(change.lost)
+    assert by["hit@3"].n == data["n_answerable"] and by["status_accuracy"].n == data["n_cases"]
+    assert len(by["hit@3"].gained) > len(by["hit@3"].lost)

@@ -1,0 +1,219 @@
+"""Two eval reports compared question by question: did a change move a suite, or a few questions either way?
+
+Per suite and measure (hit@1, hit@3, status accuracy) it gives the figure before and after, the questions gained and
+lost, the exact McNemar p of that split and a 95% interval for each figure. A change that moves one to four
+questions of a suite both ways, which is what most retrieval probes did (docs/eval.md), shows as p far above 0.05.
+Case ids are printed only when asked for: a locked suite's misses are not to be read while tuning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..cli_options import ExitCode, exit_codes_help
+from ..product import NAME as PRODUCT
+from .significance import Interval, mcnemar_exact_p, wilson_interval
+
+ALL_SUITES = "all"  # the row over every suite both reports ran
+
+
+class ReportError(ValueError):
+    """A report that cannot be read, or two that do not describe the same cases."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    answerable_only: bool  # ranking measures count answerable questions only, as metrics.summarize does
+    success: Callable[[dict[str, Any], dict[str, Any]], bool]  # (expected, got) -> did the system get it
+
+
+def _hit(k: int) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
+    # first_hit_rank is over the passages shown, so a question not answered has none (metrics.CaseOutcome.shown).
+    return lambda expected, got: got.get("first_hit_rank") is not None and got["first_hit_rank"] <= k
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("hit@1", True, _hit(1)),
+    Measure("hit@3", True, _hit(3)),
+    Measure("status_accuracy", False, lambda expected, got: got["status"] == expected["status"]),
+)
+
+
+@dataclass(frozen=True)
+class MeasureChange:
+    """One measure of one suite, before and after, over the same questions."""
+
+    suite: str
+    measure: str
+    n: int  # questions counted (answerable ones for hit@k)
+    before: int  # questions the first run got
+    after: int
+    gained: tuple[str, ...]  # case ids got after and not before
+    lost: tuple[str, ...]
+
+    @property
+    def before_rate(self) -> float:
+        return self.before / self.n
+
+    @property
+    def after_rate(self) -> float:
+        return self.after / self.n
+
+    @property
+    def p_value(self) -> float:
+        return mcnemar_exact_p(len(self.gained), len(self.lost))
+
+    @property
+    def before_interval(self) -> Interval:
+        return wilson_interval(self.before, self.n)
+
+    @property
+    def after_interval(self) -> Interval:
+        return wilson_interval(self.after, self.n)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    before_system: str
+    after_system: str
+    changes: tuple[MeasureChange, ...]
+    only_before: tuple[str, ...]  # suites one report ran and the other did not: left out, and said so
+    only_after: tuple[str, ...]
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """An eval report.json, given as the file or the directory `ldn-assistant eval --report-dir` wrote."""
+    file = path / "report.json" if path.is_dir() else path
+    if not file.is_file():
+        raise ReportError(f"no eval report at {file}")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{file} is not readable JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise ReportError(f"{file} is not a golden-suite eval report (it has no 'cases' list; a SciFact report is not compared here)")
+    return data
+
+
+def _cases(report: dict[str, Any], system: str, label: str) -> dict[str, dict[str, tuple[dict[str, Any], dict[str, Any], str]]]:
+    """suite -> case id -> (expected, what `system` got, question)."""
+    out: dict[str, dict[str, tuple[dict[str, Any], dict[str, Any], str]]] = {}
+    for case in report["cases"]:
+        got = case.get("got", {})
+        if system not in got:
+            raise ReportError(f"the {label} report has no system {system!r} (it ran: {', '.join(sorted(got)) or 'none'})")
+        out.setdefault(case["suite"], {})[case["id"]] = (case["expected"], got[system], case["question"])
+    return out
+
+
+def compare_reports(before: dict[str, Any], after: dict[str, Any], system: str = PRODUCT, before_system: str | None = None) -> Comparison:
+    """Each suite both reports ran, measure by measure; `before_system` compares another system of the first report
+    (a baseline, an ablation) with `system` of the second."""
+    before_system = before_system or system
+    old, new = _cases(before, before_system, "first"), _cases(after, system, "second")
+    shared = [s for s in new if s in old]
+    if not shared:
+        raise ReportError(f"the reports share no suite (first: {', '.join(old) or 'none'}; second: {', '.join(new) or 'none'})")
+    changes: list[MeasureChange] = []
+    for suite in shared:
+        if old[suite].keys() != new[suite].keys():
+            differ = sorted(old[suite].keys() ^ new[suite].keys())
+            raise ReportError(f"suite {suite!r} has other cases in the two reports ({', '.join(differ[:5])}): compare runs of the same suite file")
+        for case_id, (expected, _, question) in old[suite].items():
+            if (expected, question) != (new[suite][case_id][0], new[suite][case_id][2]):
+                raise ReportError(f"suite {suite!r}, case {case_id!r}: its question or expected answer differs between the reports")
+    for suite in [*shared, ALL_SUITES] if len(shared) > 1 else shared:
+        members = shared if suite == ALL_SUITES else [suite]
+        for measure in MEASURES:
+            pairs = [
+                (f"{s}/{cid}" if suite == ALL_SUITES else cid, measure.success(expected, got), measure.success(expected, new[s][cid][1]))
+                for s in members
+                for cid, (expected, got, _) in old[s].items()
+                if expected["status"] == "answered" or not measure.answerable_only
+            ]
+            if not pairs:
+                continue
+            changes.append(
+                MeasureChange(
+                    suite=suite,
+                    measure=measure.name,
+                    n=len(pairs),
+                    before=sum(b for _, b, _ in pairs),
+                    after=sum(a for _, _, a in pairs),
+                    gained=tuple(cid for cid, b, a in pairs if a and not b),
+                    lost=tuple(cid for cid, b, a in pairs if b and not a),
+                )
+            )
+    return Comparison(
+        before_system=before_system,
+        after_system=system,
+        changes=tuple(changes),
+        only_before=tuple(s for s in old if s not in new),
+        only_after=tuple(s for s in new if s not in old),
+    )
+
+
+def _p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def comparison_markdown(comparison: Comparison, show_cases: bool = False) -> str:
+    who = comparison.after_system if comparison.before_system == comparison.after_system else f"{comparison.before_system} -> {comparison.after_system}"
+    out = [
+        f"# {who}: before -> after",
+        "",
+        "| suite | measure | n | before | after | gained | lost | p (exact McNemar) | before, 95% | after, 95% |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in comparison.changes:
+        out.append(
+            f"| {c.suite} | {c.measure} | {c.n} | {c.before_rate:.3f} | {c.after_rate:.3f} | {len(c.gained)} | {len(c.lost)} "
+            f"| {_p(c.p_value)} | {c.before_interval} | {c.after_interval} |"
+        )
+    out += [
+        "",
+        "p: the chance of a split of the changed questions at least this uneven if the change did nothing; "
+        "only the questions that changed count. Intervals: Wilson, 95%.",
+    ]
+    for label, suites in (("Only in the first report (left out)", comparison.only_before), ("Only in the second report (left out)", comparison.only_after)):
+        if suites:
+            out += ["", f"{label}: {', '.join(suites)}."]
+    if show_cases:
+        out += ["", "## Questions that changed", ""]
+        for c in comparison.changes:
+            if c.suite != ALL_SUITES and (c.gained or c.lost):
+                out.append(f"- {c.suite} {c.measure}: gained {', '.join(c.gained) or '-'}; lost {', '.join(c.lost) or '-'}")
+    return "\n".join(out) + "\n"
+
+
+@click.command("compare", epilog=exit_codes_help(ExitCode.OK, ExitCode.USAGE))
+@click.argument("before", type=click.Path(path_type=Path))
+@click.argument("after", type=click.Path(path_type=Path))
+@click.option("--system", default=PRODUCT, show_default=True, help="The system compared (in both reports, unless --before-system).")
+@click.option("--before-system", default=None, help="Another system of the first report to compare against, e.g. dense-only.")
+@click.option("--show-cases", is_flag=True, help="Also list the case ids gained and lost. Leave off for a locked suite while tuning.")
+def compare_command(before: Path, after: Path, system: str, before_system: str | None, show_cases: bool) -> None:
+    """Compare two `ldn-assistant eval` reports question by question (each a report directory or its report.json).
+
+    For each suite both ran: hit@1, hit@3 and status accuracy before and after, the questions gained and lost, the
+    exact McNemar p of that split, and a 95% interval for each figure.
+
+    \b
+    Examples:
+      ldn-assistant eval core holdout --report-dir /tmp/before   # then make the change
+      ldn-assistant eval core holdout --report-dir /tmp/after
+      ldn-assistant compare /tmp/before /tmp/after
+      ldn-assistant compare reports/eval reports/eval --before-system dense-only
+    """
+    try:
+        comparison = compare_reports(load_report(before), load_report(after), system=system, before_system=before_system)
+    except ReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(comparison_markdown(comparison, show_cases=show_cases), nl=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -78,7 +79,7 @@ def test_comparison_counts_gains_and_losses_per_suite_and_overall():
     assert (status.n, status.before, status.after, status.gained) == (4, 2, 4, ("c", "d"))
     assert hit3.p_value == pytest.approx(0.5) and hit3.before_rate == pytest.approx(1 / 3)
     # The overall row spans both shared suites, its ids named with their suite; the suite only one report ran is left out.
-    assert by["all", "hit@3"].n == 4 and by["all", "hit@3"].gained == ("core/b", "core/c")
+    assert by["(all)", "hit@3"].n == 4 and by["(all)", "hit@3"].gained == ("core/b", "core/c")
     assert comparison.only_before == ("extra",) and comparison.only_after == ()
     text = comparison_markdown(comparison)
     assert "| core | hit@3 | 3 | 0.333 | 1.000 | 2 | 0 | 0.500 |" in text
@@ -92,6 +93,35 @@ def test_another_system_of_the_first_report_can_be_the_baseline():
     hit3 = next(c for c in comparison.changes if (c.suite, c.measure) == ("core", "hit@3"))
     assert hit3.before == 0 and hit3.after == 3
     assert comparison_markdown(comparison).startswith("# dense-only -> ldn-assistant: before -> after")
+
+
+def test_a_suite_of_emergencies_has_no_hit_rows_and_a_suite_called_all_is_a_suite():
+    emergencies = {"cases": [_case("all", "x", "emergency", "emergency", None), _case("all", "y", "emergency", "answered", None)]}
+    after = copy.deepcopy(emergencies)
+    after["cases"][1]["got"]["ldn-assistant"]["status"] = "emergency"
+    after["cases"].append(_case("new", "z", "answered", "answered", 1))
+    comparison = compare_reports(emergencies, after)
+    assert [(c.suite, c.measure, c.n, c.before, c.after) for c in comparison.changes] == [("all", "status_accuracy", 2, 1, 2)]
+    assert comparison.only_after == ("new",) and "Only in the second report (left out): new." in comparison_markdown(comparison)
+
+
+def test_malformed_reports_are_refused_naming_the_case():
+    def with_case(**change):
+        report = copy.deepcopy(BEFORE)
+        report["cases"][2].update(change)
+        return report
+
+    got_text = {"ldn-assistant": {"status": "answered", "first_hit_rank": "1"}}
+    for bad, reason in (
+        ({"cases": [1]}, "case 1 is malformed"),
+        (with_case(expected={}), "the first report, case 3 is malformed"),
+        (with_case(got="answered"), "case 3 is malformed"),
+        (with_case(suite=["core"]), "case 3 is malformed: suite, id, question and statuses must be text"),
+        (with_case(got=got_text), "first_hit_rank must be a rank from 1 or null, got '1'"),
+        (with_case(id="a"), "holds case 'a' of suite 'core' twice"),
+    ):
+        with pytest.raises(ReportError, match=re.escape(reason)):
+            compare_reports(bad, _after())
 
 
 def test_reports_of_other_cases_or_systems_are_refused_with_the_reason():

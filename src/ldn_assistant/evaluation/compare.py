@@ -20,7 +20,8 @@ from ..cli_options import ExitCode, exit_codes_help
 from ..product import NAME as PRODUCT
 from .significance import Interval, mcnemar_exact_p, wilson_interval
 
-ALL_SUITES = "all"  # the row over every suite both reports ran
+# The row over every suite both reports ran; brackets, so that no suite (named after its file) can share the label.
+ALL_SUITES = "(all)"
 
 
 class ReportError(ValueError):
@@ -28,21 +29,33 @@ class ReportError(ValueError):
 
 
 @dataclass(frozen=True)
+class CaseRecord:
+    """One case of a report, as far as the comparison needs it, for one system."""
+
+    suite: str
+    case_id: str
+    question: str
+    expected: dict[str, Any]  # compared whole between the reports: the same case expects the same
+    expected_status: str
+    status: str  # what the system's answer was
+    first_hit_rank: int | None  # over the passages shown: None when it did not answer (metrics.CaseOutcome.shown)
+
+    @property
+    def answerable(self) -> bool:
+        return self.expected_status == "answered"
+
+
+@dataclass(frozen=True)
 class Measure:
     name: str
     answerable_only: bool  # ranking measures count answerable questions only, as metrics.summarize does
-    success: Callable[[dict[str, Any], dict[str, Any]], bool]  # (expected, got) -> did the system get it
-
-
-def _hit(k: int) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
-    # first_hit_rank is over the passages shown, so a question not answered has none (metrics.CaseOutcome.shown).
-    return lambda expected, got: got.get("first_hit_rank") is not None and got["first_hit_rank"] <= k
+    success: Callable[[CaseRecord], bool]
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("hit@1", True, _hit(1)),
-    Measure("hit@3", True, _hit(3)),
-    Measure("status_accuracy", False, lambda expected, got: got["status"] == expected["status"]),
+    Measure("hit@1", True, lambda c: c.first_hit_rank is not None and c.first_hit_rank <= 1),
+    Measure("hit@3", True, lambda c: c.first_hit_rank is not None and c.first_hit_rank <= 3),
+    Measure("status_accuracy", False, lambda c: c.status == c.expected_status),
 )
 
 
@@ -102,55 +115,85 @@ def load_report(path: Path) -> dict[str, Any]:
     return data
 
 
-def _cases(report: dict[str, Any], system: str, label: str) -> dict[str, dict[str, tuple[dict[str, Any], dict[str, Any], str]]]:
-    """suite -> case id -> (expected, what `system` got, question)."""
-    out: dict[str, dict[str, tuple[dict[str, Any], dict[str, Any], str]]] = {}
-    for case in report["cases"]:
-        got = case.get("got", {})
+def _record(case: Any, system: str, label: str, position: int) -> CaseRecord:
+    """The case at `position` of a report, checked: a malformed one is named, not met later as a KeyError."""
+    where = f"the {label} report, case {position + 1}"
+    try:
+        got, expected = case["got"], case["expected"]
+        if not isinstance(got, dict):
+            raise ReportError(f"{where} is malformed: 'got' must map each system to its answer")
         if system not in got:
             raise ReportError(f"the {label} report has no system {system!r} (it ran: {', '.join(sorted(got)) or 'none'})")
-        out.setdefault(case["suite"], {})[case["id"]] = (case["expected"], got[system], case["question"])
+        answer = got[system]
+        suite, case_id, question = case["suite"], case["id"], case["question"]
+        expected_status, status, rank = expected["status"], answer["status"], answer.get("first_hit_rank")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ReportError(f"{where} is malformed (missing or wrong: {exc})") from None
+    if not all(isinstance(v, str) for v in (suite, case_id, question, expected_status, status)) or not isinstance(expected, dict):
+        raise ReportError(f"{where} is malformed: suite, id, question and statuses must be text")
+    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
+        raise ReportError(f"{where} is malformed: first_hit_rank must be a rank from 1 or null, got {rank!r}")
+    return CaseRecord(suite, case_id, question, expected, expected_status, status, rank)
+
+
+def _cases(report: dict[str, Any], system: str, label: str) -> dict[str, dict[str, CaseRecord]]:
+    """suite -> case id -> the case, in the report's order."""
+    out: dict[str, dict[str, CaseRecord]] = {}
+    for position, case in enumerate(report["cases"]):
+        record = _record(case, system, label, position)
+        suite = out.setdefault(record.suite, {})
+        if record.case_id in suite:  # two suite files of one name: the report counts both, a lookup would keep one
+            raise ReportError(f"the {label} report holds case {record.case_id!r} of suite {record.suite!r} twice")
+        suite[record.case_id] = record
     return out
 
 
+def _check_same_cases(old: dict[str, dict[str, CaseRecord]], new: dict[str, dict[str, CaseRecord]], shared: list[str]) -> None:
+    for suite in shared:
+        if old[suite].keys() != new[suite].keys():
+            differ = sorted(old[suite].keys() ^ new[suite].keys())
+            raise ReportError(f"suite {suite!r} has other cases in the two reports ({', '.join(differ[:5])}): compare runs of the same suite file")
+        for case_id, case in old[suite].items():
+            if (case.question, case.expected) != (new[suite][case_id].question, new[suite][case_id].expected):
+                raise ReportError(f"suite {suite!r}, case {case_id!r}: its question or expected answer differs between the reports")
+
+
+def _change(label: str, measure: Measure, pairs: list[tuple[str, CaseRecord, CaseRecord]]) -> MeasureChange:
+    """One measure over (id, before, after) pairs of the same cases."""
+    outcomes = [(cid, measure.success(b), measure.success(a)) for cid, b, a in pairs]
+    return MeasureChange(
+        suite=label,
+        measure=measure.name,
+        n=len(outcomes),
+        before=sum(b for _, b, _ in outcomes),
+        after=sum(a for _, _, a in outcomes),
+        gained=tuple(cid for cid, b, a in outcomes if a and not b),
+        lost=tuple(cid for cid, b, a in outcomes if b and not a),
+    )
+
+
 def compare_reports(before: dict[str, Any], after: dict[str, Any], system: str = PRODUCT, before_system: str | None = None) -> Comparison:
-    """Each suite both reports ran, measure by measure; `before_system` compares another system of the first report
-    (a baseline, an ablation) with `system` of the second."""
+    """Each suite both reports ran, measure by measure, and all of them together when there are several; reports as
+    load_report gives them. `before_system` compares another system of the first report (a baseline, an ablation)
+    with `system` of the second."""
     before_system = before_system or system
     old, new = _cases(before, before_system, "first"), _cases(after, system, "second")
     shared = [s for s in new if s in old]
     if not shared:
         raise ReportError(f"the reports share no suite (first: {', '.join(old) or 'none'}; second: {', '.join(new) or 'none'})")
-    changes: list[MeasureChange] = []
-    for suite in shared:
-        if old[suite].keys() != new[suite].keys():
-            differ = sorted(old[suite].keys() ^ new[suite].keys())
-            raise ReportError(f"suite {suite!r} has other cases in the two reports ({', '.join(differ[:5])}): compare runs of the same suite file")
-        for case_id, (expected, _, question) in old[suite].items():
-            if (expected, question) != (new[suite][case_id][0], new[suite][case_id][2]):
-                raise ReportError(f"suite {suite!r}, case {case_id!r}: its question or expected answer differs between the reports")
-    for suite in [*shared, ALL_SUITES] if len(shared) > 1 else shared:
-        members = shared if suite == ALL_SUITES else [suite]
+    _check_same_cases(old, new, shared)
+    rows = [(suite, [suite]) for suite in shared] + ([(ALL_SUITES, shared)] if len(shared) > 1 else [])
+    changes = []
+    for label, members in rows:
         for measure in MEASURES:
             pairs = [
-                (f"{s}/{cid}" if suite == ALL_SUITES else cid, measure.success(expected, got), measure.success(expected, new[s][cid][1]))
-                for s in members
-                for cid, (expected, got, _) in old[s].items()
-                if expected["status"] == "answered" or not measure.answerable_only
+                (cid if label != ALL_SUITES else f"{suite}/{cid}", case, new[suite][cid])
+                for suite in members
+                for cid, case in old[suite].items()
+                if case.answerable or not measure.answerable_only
             ]
-            if not pairs:
-                continue
-            changes.append(
-                MeasureChange(
-                    suite=suite,
-                    measure=measure.name,
-                    n=len(pairs),
-                    before=sum(b for _, b, _ in pairs),
-                    after=sum(a for _, _, a in pairs),
-                    gained=tuple(cid for cid, b, a in pairs if a and not b),
-                    lost=tuple(cid for cid, b, a in pairs if b and not a),
-                )
-            )
+            if pairs:  # a suite of emergencies only has no hit@k
+                changes.append(_change(label, measure, pairs))
     return Comparison(
         before_system=before_system,
         after_system=system,

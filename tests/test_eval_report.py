@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ldn_assistant.evaluation.report import write_report
 from ldn_assistant.evaluation.runner import CaseResult, EvalRun, judge
 from ldn_assistant.evaluation.suites import Case, Suite
@@ -81,6 +83,10 @@ def test_report_files_hold_the_tables_the_failures_and_the_plots(tmp_path):
     assert data["per_category"]["ldn-assistant"]["emergency"]["status_accuracy"] == 0.0
     assert data["hit_at_k"]["ldn-assistant"][:3] == [0.0, 1.0, 1.0]
     assert [t["passed"] for t in data["thresholds"]] == [False, True]
+    # Wilson 95%: 0 of 1 answerable at hit@1, 1 of 1 at hit@3, 1 of 2 cases with the right status.
+    expected = {"hit@1": [0.0, 0.7935], "hit@3": [0.2065, 1.0], "status_accuracy": [0.0945, 0.9055]}
+    assert {k: pytest.approx(v, abs=1e-4) for k, v in expected.items()} == data["intervals"]["all"]
+    assert data["intervals"]["mini"] == data["intervals"]["all"]
     case = data["cases"][1]
     assert case["id"] == "help" and case["question"] == "He is not breathing"
     assert case["expected"]["status"] == "emergency"
@@ -91,6 +97,7 @@ def test_report_files_hold_the_tables_the_failures_and_the_plots(tmp_path):
     md = written.markdown.read_text(encoding="utf-8")
     assert "| ldn-assistant | 0.000 | 1.000 |" in md  # hit@1, hit@3
     assert "## Failures of ldn-assistant (1 of 2)" in md
+    assert "ldn-assistant, 95% intervals (Wilson): hit@1 0.000-0.793, hit@3 0.207-1.000, status_accuracy 0.095-0.905." in md
     assert "He is not breathing" in md and "**Expected:** `emergency`" in md and "**Got:** `answered`" in md
     assert "ldn-assistant.hit@1=0.5 | 0.000 | **MISSED**" in md
     assert {p.name for p in written.plots} == {"hit_at_k.png", "categories.png"}

@@ -155,6 +155,10 @@ def test_small_real_run_scores_all_four_systems(small_run, tmp_path):
     assert data["published"]["comparable"] is False and data["corpus"]["n_docs"] == 200
     report = written.markdown.read_text(encoding="utf-8")
     assert "| ldn-assistant |" in report
+    # Each system's rationale hit@3 with an interval around it, from the same claims.
+    interval = engine.rationale_hit_interval(3)
+    assert interval is not None and interval.low <= engine.rationale_hit(3) <= interval.high and interval.high - interval.low > 0.05
+    assert f"ldn-assistant {engine.rationale_hit(3):.3f} ({interval})" in report
 
     # The claims apart whose abstracts no train claim cites, counted here from the release file itself.
     train_cited = set()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .metrics import SystemMetrics
 from .runner import PASS_K, CaseResult, EvalRun
+from .significance import wilson_interval
 from .systems import PRODUCT
 from .thresholds import Threshold, ThresholdMiss
 
@@ -34,6 +35,8 @@ MD_COLUMNS = (
     "latency_p95_ms",
 )
 CATEGORY_COLUMNS = ("n_cases", "hit@1", "hit@3", "mrr@10", "status_accuracy")
+# The product's proportions given with a 95% interval: a suite of 40-130 questions moves 1-3 points per question.
+INTERVAL_METRICS = ("hit@1", "hit@3", "status_accuracy")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,16 @@ def _case_result(result: CaseResult, passages: int) -> dict[str, Any]:
             for i, (p, rel) in enumerate(zip(result.answer.passages[:passages], result.outcome.relevant, strict=False), start=1)
         ],
     }
+
+
+def _intervals(metrics: SystemMetrics) -> dict[str, list[float] | None]:
+    """Wilson 95% intervals of INTERVAL_METRICS ([low, high]; None where the metric has no cases)."""
+    out: dict[str, list[float] | None] = {}
+    for name in INTERVAL_METRICS:
+        rate, n = metrics.get(name), metrics.n_answerable if name.startswith("hit@") else metrics.n_cases
+        interval = wilson_interval(round(float(rate) * n), n) if rate is not None and n else None
+        out[name] = [interval.low, interval.high] if interval else None
+    return out
 
 
 def report_data(run: EvalRun, thresholds: Sequence[Threshold] = (), misses: Sequence[ThresholdMiss] = ()) -> dict[str, Any]:
@@ -91,6 +104,10 @@ def report_data(run: EvalRun, thresholds: Sequence[Threshold] = (), misses: Sequ
         "per_category": {name: {cat: m.to_dict() for cat, m in cats.items()} for name, cats in run.per_category().items()},
         "per_suite": {suite: {name: m.to_dict() for name, m in ms.items()} for suite, ms in run.per_suite().items()},
         "hit_at_k": run.hit_curves(),
+        # The product's, over all cases and per suite: how far each figure could move on another set of questions.
+        "intervals": {"all": _intervals(metrics[PRODUCT]), **{suite: _intervals(ms[PRODUCT]) for suite, ms in run.per_suite().items()}}
+        if PRODUCT in metrics
+        else {},
         "thresholds": [{"threshold": str(t), "value": metrics[t.system].get(t.metric), "passed": str(t) not in missed} for t in thresholds],
         "cases": cases,
     }
@@ -131,6 +148,13 @@ def _failure(case_entry: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _interval_line(intervals: dict[str, list[float] | None] | None) -> list[str]:
+    if not intervals:
+        return []
+    parts = [f"{name} {bounds[0]:.3f}-{bounds[1]:.3f}" for name, bounds in intervals.items() if bounds]
+    return [f"{PRODUCT}, 95% intervals (Wilson): {', '.join(parts)}. `ldn-assistant compare` tests a change between two runs.", ""]
+
+
 def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
     """The human report: tables per system, per suite and per category, then every product failure."""
     systems = list(data["systems"])
@@ -153,10 +177,13 @@ def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
         "",
     ]
     out += _table(["system", *MD_COLUMNS], [[n, *(data["systems"][n][c] for c in MD_COLUMNS)] for n in systems])
+    intervals = data.get("intervals", {})  # absent from reports written before 2026-12-04
+    out += _interval_line(intervals.get("all"))
     if len(data["per_suite"]) > 1:
         for suite, per in data["per_suite"].items():
             out += [f"## Suite `{suite}`", ""]
             out += _table(["system", *MD_COLUMNS], [[n, *(per[n][c] for c in MD_COLUMNS)] for n in systems])
+            out += _interval_line(intervals.get(suite))
     if data["thresholds"]:
         out += ["## Thresholds", ""]
         out += _table(["threshold", "value", "result"], [[t["threshold"], t["value"], "met" if t["passed"] else "**MISSED**"] for t in data["thresholds"]])

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .scifact_data import BuiltCorpus, Claim, CorpusSpec, abstracts_cited_by, build_corpus, find_benchmark_dir, load_claims, scorable
 from .scifact_metrics import DOC_CUTOFF, distinct_documents, document_ndcg, document_recall, first_hit_rank, mean, rationale_hits
 from .scifact_systems import DESCRIPTIONS, SCIFACT_SYSTEMS, RankedPassage, build_rankers
+from .significance import Interval, wilson_interval
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -85,6 +86,11 @@ class SystemScores:
 
     def rationale_hit(self, k: int) -> float | None:
         return mean([c.rationale_hit(k) for c in self.claims if c.has_evidence])
+
+    def rationale_hit_interval(self, k: int) -> Interval | None:
+        """A 95% interval (Wilson) for rationale hit@k: dev has 188 claims with rationales, so one claim is 0.5 points."""
+        with_evidence = [c for c in self.claims if c.has_evidence]
+        return wilson_interval(sum(c.rationale_hit(k) == 1.0 for c in with_evidence), len(with_evidence)) if with_evidence else None
 
     @property
     def short_rankings(self) -> int:

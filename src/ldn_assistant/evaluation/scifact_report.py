@@ -80,6 +80,13 @@ def markdown(run: ScifactRun) -> str:
             f"| {s.system} | {_fmt(s.ndcg_at_10)} | {_fmt(s.recall_at_10)} | {_fmt(s.rationale_hit(1))} | "
             f"{_fmt(s.rationale_hit(3))} | {per_claim:.1f} | {s.build_seconds:.1f} | {s.short_rankings} |"
         )
+    intervals = [(s.system, s.rationale_hit(3), s.rationale_hit_interval(3)) for s in run.systems]
+    lines += [
+        "",
+        "Rationale hit@3 with its 95% interval (Wilson, over the claims with rationale sentences): "
+        + "; ".join(f"{name} {_fmt(hit)} ({interval})" for name, hit, interval in intervals if interval)
+        + ".",
+    ]
     lines += _apart_from_train_table(run)
     lines += ["", "Systems (times are wall clock on this machine, whatever else it was running):", ""]
     lines += [f"- **{s.system}**: {DESCRIPTIONS[s.system]}" for s in run.systems]

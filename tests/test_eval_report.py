@@ -85,8 +85,8 @@ def test_report_files_hold_the_tables_the_failures_and_the_plots(tmp_path):
     assert [t["passed"] for t in data["thresholds"]] == [False, True]
     # Wilson 95%: 0 of 1 answerable at hit@1, 1 of 1 at hit@3, 1 of 2 cases with the right status.
     expected = {"hit@1": [0.0, 0.7935], "hit@3": [0.2065, 1.0], "status_accuracy": [0.0945, 0.9055]}
-    assert {k: pytest.approx(v, abs=1e-4) for k, v in expected.items()} == data["intervals"]["all"]
-    assert data["intervals"]["mini"] == data["intervals"]["all"]
+    assert {k: pytest.approx(v, abs=1e-4) for k, v in expected.items()} == data["intervals"]["overall"]
+    assert data["intervals"]["per_suite"] == {"mini": data["intervals"]["overall"]}
     case = data["cases"][1]
     assert case["id"] == "help" and case["question"] == "He is not breathing"
     assert case["expected"]["status"] == "emergency"

@@ -105,7 +105,7 @@ def report_data(run: EvalRun, thresholds: Sequence[Threshold] = (), misses: Sequ
         "per_suite": {suite: {name: m.to_dict() for name, m in ms.items()} for suite, ms in run.per_suite().items()},
         "hit_at_k": run.hit_curves(),
         # The product's, over all cases and per suite: how far each figure could move on another set of questions.
-        "intervals": {"all": _intervals(metrics[PRODUCT]), **{suite: _intervals(ms[PRODUCT]) for suite, ms in run.per_suite().items()}}
+        "intervals": {"overall": _intervals(metrics[PRODUCT]), "per_suite": {suite: _intervals(ms[PRODUCT]) for suite, ms in run.per_suite().items()}}
         if PRODUCT in metrics
         else {},
         "thresholds": [{"threshold": str(t), "value": metrics[t.system].get(t.metric), "passed": str(t) not in missed} for t in thresholds],
@@ -178,12 +178,12 @@ def report_markdown(data: dict[str, Any], plots: Sequence[Path] = ()) -> str:
     ]
     out += _table(["system", *MD_COLUMNS], [[n, *(data["systems"][n][c] for c in MD_COLUMNS)] for n in systems])
     intervals = data.get("intervals", {})  # absent from reports written before 2026-12-04
-    out += _interval_line(intervals.get("all"))
+    out += _interval_line(intervals.get("overall"))
     if len(data["per_suite"]) > 1:
         for suite, per in data["per_suite"].items():
             out += [f"## Suite `{suite}`", ""]
             out += _table(["system", *MD_COLUMNS], [[n, *(per[n][c] for c in MD_COLUMNS)] for n in systems])
-            out += _interval_line(intervals.get(suite))
+            out += _interval_line(intervals.get("per_suite", {}).get(suite))
     if data["thresholds"]:
         out += ["## Thresholds", ""]
         out += _table(["threshold", "value", "result"], [[t["threshold"], t["value"], "met" if t["passed"] else "**MISSED**"] for t in data["thresholds"]])

@@ -36,9 +36,12 @@ class CaseRecord:
     case_id: str
     question: str
     expected: dict[str, Any]  # compared whole between the reports: the same case expects the same
-    expected_status: str
     status: str  # what the system's answer was
     first_hit_rank: int | None  # over the passages shown: None when it did not answer (metrics.CaseOutcome.shown)
+
+    @property
+    def expected_status(self) -> str:
+        return str(self.expected["status"])  # checked to be text when the record was read
 
     @property
     def answerable(self) -> bool:
@@ -133,7 +136,7 @@ def _record(case: Any, system: str, label: str, position: int) -> CaseRecord:
         raise ReportError(f"{where} is malformed: suite, id, question and statuses must be text")
     if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
         raise ReportError(f"{where} is malformed: first_hit_rank must be a rank from 1 or null, got {rank!r}")
-    return CaseRecord(suite, case_id, question, expected, expected_status, status, rank)
+    return CaseRecord(suite, case_id, question, expected, status, rank)
 
 
 def _cases(report: dict[str, Any], system: str, label: str) -> dict[str, dict[str, CaseRecord]]:

@@ -10,12 +10,24 @@ export GRADIO_ANALYTICS_ENABLED ?= False
 
 .PHONY: run lint test ingest eval bench scifact scifact-quick chromium clean
 
+# Registry downloads are sometimes cut off part-way (seen on CI: a 57 MB wheel stalled 0.4 MB short through all
+# of pip's resumes, while the same file came whole a minute later). So each install is tried up to three times,
+# 30 s apart; pip's cache keeps the files that did arrive, so a retry fetches only what is missing.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --retries 10
+define pip_install_with_retries
+for attempt in 1 2 3; do \
+	  $(PIP_INSTALL) $(1) && break; \
+	  if [ $$attempt = 3 ]; then echo "pip install $(1) failed 3 times" >&2; exit 1; fi; \
+	  echo "pip install $(1) failed (attempt $$attempt of 3); trying again in 30 s" >&2; sleep 30; \
+	done
+endef
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(call pip_install_with_retries,--upgrade pip)
 	# The CPU build of torch first, pinned: unpinned, pip would pull several GB of CUDA wheels.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(call pip_install_with_retries,--resume-retries 20 torch==2.13.0)
+	$(call pip_install_with_retries,--resume-retries 20 -e '.[test]')
 	# Export the bundled model to ONNX once (fp32 and int8, checked against PyTorch), so the first question need not.
 	$(BIN)/python -m ldn_assistant.onnx_export
 	touch $(STAMP)
@@ -30,7 +42,7 @@ ingest: $(STAMP)
 # Browser tests drive Debian's chromium; install it when it is missing (needs root, as on CI).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o Acquire::Retries=5 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=5 install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing; browser tests will be skipped (install Debian's chromium package)"; fi; }
 
 # Lint and types first (configured in pyproject.toml): any finding fails `make test`, and so CI.

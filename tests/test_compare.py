@@ -1,5 +1,6 @@
 """Comparing two eval reports: the interval and the paired test checked by hand, then the comparison's rules on
-small reports written here (no model needed). The comparison of two real runs is in test_eval_ci.py."""
+small reports written here (no model needed), golden-suite and SciFact. The comparisons of real runs are in
+test_eval_ci.py and test_scifact.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from click.testing import CliRunner
 
 from ldn_assistant.cli import main
 from ldn_assistant.evaluation.compare import ReportError, compare_reports, comparison_markdown, load_report
-from ldn_assistant.evaluation.significance import mcnemar_exact_p, wilson_interval
+from ldn_assistant.evaluation.scifact_compare import compare_scifact_reports, scifact_comparison_markdown
+from ldn_assistant.evaluation.significance import Interval, mcnemar_exact_p, mean_difference_interval, wilson_interval
 
 
 def test_wilson_interval_matches_hand_computed_values():
@@ -35,6 +37,15 @@ def test_exact_mcnemar_counts_only_the_changed_cases():
     assert mcnemar_exact_p(3, 3) == 1.0  # capped: an even split is no evidence either way
     with pytest.raises(ValueError, match="negative"):
         mcnemar_exact_p(-1, 2)
+
+
+def test_mean_difference_interval_is_the_normal_approximation():
+    interval = mean_difference_interval([0.1, 0.3])  # mean 0.2, sample sd sqrt(0.02)
+    half = 1.959964 * 0.02**0.5 / 2**0.5
+    assert interval.low == pytest.approx(0.2 - half, abs=1e-6) and interval.high == pytest.approx(0.2 + half, abs=1e-6)
+    assert mean_difference_interval([0.0, 0.0, 0.0]) == Interval(0.0, 0.0)
+    with pytest.raises(ValueError, match="at least two cases, got 1"):
+        mean_difference_interval([0.5])
 
 
 def _case(suite, cid, expected, got_status, rank, question=None):
@@ -154,3 +165,85 @@ def test_the_command_reads_report_directories_and_names_a_bad_one(tmp_path):
     for bad, reason in (("missing", "no eval report at"), ("scifact.json", "is not a golden-suite eval report"), ("broken.json", "is not readable JSON")):
         result = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / bad)])
         assert result.exit_code == 2 and reason in result.output, result.output
+
+
+# --- SciFact reports, claim by claim ------------------------------------------------------------------------------
+
+
+def _scifact(scores, system="ldn-assistant", apart=None, n_docs=200):
+    """A SciFact report as scifact_report writes it, cut to what the comparison reads; scores are
+    (claim id, nDCG@10, recall@10, rationale rank, has evidence)."""
+    per_claim = [
+        {"claim_id": cid, "ndcg_at_10": ndcg, "recall_at_10": recall, "top_docs": [], "distinct_docs": 10, "rationale_rank": rank, "has_evidence": evidence}
+        for cid, ndcg, recall, rank, evidence in scores
+    ]
+    return {
+        "suite": "scifact",
+        "name": f"dev-{n_docs}",
+        "options": {"split": "dev"},
+        "corpus": {"root": "/anywhere", "spec": {"n_docs": n_docs, "splits": ["dev"], "seed": 13}},
+        "systems": [{"system": system, "per_claim": per_claim}],
+        "apart_from_train": None if apart is None else {"new_abstract_claims": sorted(apart), "systems": []},
+    }
+
+
+SCIFACT_BEFORE = _scifact([("c1", 0.5, 1.0, 4, True), ("c2", 1.0, 1.0, 1, True), ("c3", 0.0, 0.0, None, False), ("c4", 0.2, 0.5, 2, True)], apart={"c1", "c3"})
+SCIFACT_AFTER = _scifact([("c1", 1.0, 1.0, 1, True), ("c2", 1.0, 1.0, 1, True), ("c3", 0.3, 1.0, None, False), ("c4", 0.1, 0.5, 5, True)], apart={"c1", "c3"})
+
+
+def test_scifact_reports_compare_claim_by_claim():
+    comparison = compare_scifact_reports(SCIFACT_BEFORE, SCIFACT_AFTER)
+    graded = {(g.group, g.measure): g for g in comparison.graded}
+    ndcg = graded[("all claims", "nDCG@10")]
+    assert (ndcg.n, ndcg.better, ndcg.worse) == (4, ("c1", "c3"), ("c4",))
+    assert ndcg.before_mean == pytest.approx(0.425) and ndcg.after_mean == pytest.approx(0.6)
+    # Differences 0.5, 0, 0.3, -0.1: mean 0.175, sample sd sqrt(0.2275 / 3).
+    half = 1.959964 * (0.2275 / 3) ** 0.5 / 2
+    assert ndcg.difference.low == pytest.approx(0.175 - half, abs=1e-6) and ndcg.difference.high == pytest.approx(0.175 + half, abs=1e-6)
+    assert ndcg.p_value == 1.0  # two higher, one lower
+    recall = graded[("all claims", "recall@10")]
+    assert (recall.better, recall.worse) == (("c3",), ())
+    hits = {(h.suite, h.measure): h for h in comparison.hits}
+    # Rationale hits count the three claims with rationale sentences only.
+    hit1, hit3 = hits[("all claims", "rationale hit@1")], hits[("all claims", "rationale hit@3")]
+    assert (hit1.n, hit1.before, hit1.after, hit1.gained, hit1.lost) == (3, 1, 2, ("c1",), ())
+    assert (hit3.before, hit3.after, hit3.gained, hit3.lost) == (2, 2, ("c1",), ("c4",))
+    # The claims whose abstracts no train claim cites get rows of their own.
+    assert graded[("new abstracts", "nDCG@10")].n == 2 and hits[("new abstracts", "rationale hit@3")].n == 1
+    text = scifact_comparison_markdown(comparison)
+    assert "| all claims | nDCG@10 | 4 | 0.425 | 0.600 | 2 | 1 | 1.000 | -0.095 to +0.445 |" in text
+    assert "| all claims | rationale hit@3 | 3 | 0.667 | 0.667 | 1 | 1 | 1.000 |" in text
+    assert "c4" not in text and "c4" in scifact_comparison_markdown(comparison, show_cases=True)
+
+
+def test_scifact_reports_of_other_runs_or_systems_are_refused():
+    other_corpus = _scifact([("c1", 1.0, 1.0, 1, True)], n_docs=1200)
+    fewer_claims = _scifact([("c1", 1.0, 1.0, 1, True), ("c2", 1.0, 1.0, 1, True)])
+    evidence_differs = copy.deepcopy(SCIFACT_AFTER)
+    evidence_differs["systems"][0]["per_claim"][2]["has_evidence"] = True
+    bad_rank = copy.deepcopy(SCIFACT_AFTER)
+    bad_rank["systems"][0]["per_claim"][0]["rationale_rank"] = 0
+    twice = copy.deepcopy(SCIFACT_AFTER)
+    twice["systems"][0]["per_claim"].append(twice["systems"][0]["per_claim"][0])
+    for after, reason in (
+        (other_corpus, "ranked different claims or corpora (dev-200 against dev-1200)"),
+        (fewer_claims, "scored other claims (c3, c4)"),
+        (evidence_differs, "has rationale sentences in one report and none in the other"),
+        (bad_rank, "claim 1 is malformed"),
+        (twice, "scores claim 'c1' twice"),
+    ):
+        with pytest.raises(ReportError, match=re.escape(reason)):
+            compare_scifact_reports(SCIFACT_BEFORE, after)
+    with pytest.raises(ReportError, match=re.escape("has no system 'bm25-only' (it ran: ldn-assistant)")):
+        compare_scifact_reports(SCIFACT_BEFORE, SCIFACT_AFTER, before_system="bm25-only")
+
+
+def test_the_command_compares_scifact_reports_and_refuses_a_mixed_pair(tmp_path):
+    for name, data in (("before.json", SCIFACT_BEFORE), ("after.json", SCIFACT_AFTER), ("golden.json", BEFORE)):
+        (tmp_path / name).write_text(json.dumps(data), encoding="utf-8")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json")])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("# SciFact dev-200, ldn-assistant: before -> after") and "| new abstracts | nDCG@10 | 2 |" in ok.output
+    mixed = runner.invoke(main, ["compare", str(tmp_path / "golden.json"), str(tmp_path / "after.json")])
+    assert mixed.exit_code == 2 and "compare two reports of one kind" in mixed.output

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from ldn_assistant.evaluation.scifact import ScifactOptions, SystemScores, new_abstract_claims, run_scifact, score_claim
+from ldn_assistant.evaluation.scifact_compare import compare_scifact_reports
 from ldn_assistant.evaluation.scifact_data import Claim, CorpusSpec, ScifactDataError, find_benchmark_dir, scorable
 from ldn_assistant.evaluation.scifact_metrics import (
     distinct_documents,
@@ -179,6 +180,37 @@ def test_small_real_run_scores_all_four_systems(small_run, tmp_path):
         assert part["claims_with_evidence"] == sum(scored[c].has_evidence for c in ids)
     assert f"| ldn-assistant | no abstract train cites ({len(apart)}, " in report
     assert f"| ldn-assistant | an abstract train cites ({20 - len(apart)}, " in report
+
+
+@pytest.mark.slow
+def test_a_comparison_of_two_real_systems_agrees_with_the_report(small_run, tmp_path):
+    """The engine against its BM25 side claim by claim, from the written report: the comparison's means and rates
+    must give back the report's own figures."""
+    written = write_report(small_run, tmp_path / "report")
+    data = json.loads(written.json.read_text(encoding="utf-8"))
+    comparison = compare_scifact_reports(data, data, before_system="bm25-only")
+    bm25, engine = (next(s for s in data["systems"] if s["system"] == name) for name in ("bm25-only", "ldn-assistant"))
+    graded = {(g.group, g.measure): g for g in comparison.graded}
+    hits = {(h.suite, h.measure): h for h in comparison.hits}
+    for measure, key in (("nDCG@10", "ndcg@10"), ("recall@10", "recall@10")):
+        change = graded[("all claims", measure)]
+        assert change.n == 20 and change.before_mean == pytest.approx(bm25[key]) and change.after_mean == pytest.approx(engine[key])
+        assert change.difference.low <= change.after_mean - change.before_mean <= change.difference.high
+    for k in (1, 3):
+        change = hits[("all claims", f"rationale hit@{k}")]
+        assert change.n == data["evidence_claims"]
+        assert change.before_rate == pytest.approx(bm25[f"rationale_hit@{k}"]) and change.after_rate == pytest.approx(engine[f"rationale_hit@{k}"])
+    apart = data["apart_from_train"]["new_abstract_claims"]
+    assert graded[("new abstracts", "nDCG@10")].n == len(apart)
+    assert graded[("new abstracts", "nDCG@10")].after_mean == pytest.approx(data["apart_from_train"]["systems"][0]["new_abstracts"]["ndcg@10"])
+
+    from click.testing import CliRunner
+
+    from ldn_assistant.cli import main
+
+    result = CliRunner().invoke(main, ["compare", str(tmp_path / "report"), str(tmp_path / "report"), "--before-system", "bm25-only"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"# SciFact {data['name']}, bm25-only -> ldn-assistant") and "| all claims | nDCG@10 | 20 |" in result.output
 
 
 def _cited(claim_id: str) -> list[str]:

@@ -29,7 +29,7 @@ LAZY_COMMANDS = {
     "chat": ("ldn_assistant.ui", "chat_command"),
     "eval": ("ldn_assistant.evaluation.runner", "eval_command"),
     "bench": ("ldn_assistant.evaluation.bench", "bench_command"),
-    "compare": ("ldn_assistant.evaluation.compare", "compare_command"),
+    "compare": ("ldn_assistant.evaluation.compare_cli", "compare_command"),
 }
 
 # A question on standard input is read up to this many characters: enough for any question the

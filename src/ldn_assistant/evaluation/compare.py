@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
-from ..cli_options import ExitCode, exit_codes_help
 from ..product import NAME as PRODUCT
 from .significance import Interval, mcnemar_exact_p, wilson_interval
 
@@ -104,8 +101,8 @@ class Comparison:
     only_after: tuple[str, ...]
 
 
-def load_report(path: Path) -> dict[str, Any]:
-    """An eval report.json, given as the file or the directory `ldn-assistant eval --report-dir` wrote."""
+def read_report(path: Path) -> dict[str, Any]:
+    """A report.json as a dict, given as the file or the directory an eval run wrote (golden suites or SciFact)."""
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
         raise ReportError(f"no eval report at {file}")
@@ -113,9 +110,25 @@ def load_report(path: Path) -> dict[str, Any]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{file} is not readable JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        raise ReportError(f"{file} is not a golden-suite eval report (it has no 'cases' list; a SciFact report is not compared here)")
+    if not isinstance(data, dict):
+        raise ReportError(f"{file} is not an eval report (its JSON is not an object)")
     return data
+
+
+def check_golden_report(data: dict[str, Any], where: str) -> dict[str, Any]:
+    if not isinstance(data.get("cases"), list):
+        raise ReportError(f"{where} is not a golden-suite eval report (it has no 'cases' list)")
+    return data
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """A golden-suite eval report.json, given as the file or the directory `ldn-assistant eval --report-dir` wrote."""
+    return check_golden_report(read_report(path), str(path))
+
+
+def is_rank_or_none(value: Any) -> bool:
+    """A rank as the reports write it: a whole number from 1 (JSON true is not one), or null for no hit."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)
 
 
 def _record(case: Any, system: str, label: str, position: int) -> CaseRecord:
@@ -134,7 +147,7 @@ def _record(case: Any, system: str, label: str, position: int) -> CaseRecord:
         raise ReportError(f"{where} is malformed (missing or wrong: {exc})") from None
     if not all(isinstance(v, str) for v in (suite, case_id, question, expected_status, status)) or not isinstance(expected, dict):
         raise ReportError(f"{where} is malformed: suite, id, question and statuses must be text")
-    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
+    if not is_rank_or_none(rank):
         raise ReportError(f"{where} is malformed: first_hit_rank must be a rank from 1 or null, got {rank!r}")
     return CaseRecord(suite, case_id, question, expected, status, rank)
 
@@ -206,7 +219,7 @@ def compare_reports(before: dict[str, Any], after: dict[str, Any], system: str =
     )
 
 
-def _p(value: float) -> str:
+def format_p(value: float) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
@@ -221,7 +234,7 @@ def comparison_markdown(comparison: Comparison, show_cases: bool = False) -> str
     for c in comparison.changes:
         out.append(
             f"| {c.suite} | {c.measure} | {c.n} | {c.before_rate:.3f} | {c.after_rate:.3f} | {len(c.gained)} | {len(c.lost)} "
-            f"| {_p(c.p_value)} | {c.before_interval} | {c.after_interval} |"
+            f"| {format_p(c.p_value)} | {c.before_interval} | {c.after_interval} |"
         )
     out += [
         "",
@@ -237,29 +250,3 @@ def comparison_markdown(comparison: Comparison, show_cases: bool = False) -> str
             if c.suite != ALL_SUITES and (c.gained or c.lost):
                 out.append(f"- {c.suite} {c.measure}: gained {', '.join(c.gained) or '-'}; lost {', '.join(c.lost) or '-'}")
     return "\n".join(out) + "\n"
-
-
-@click.command("compare", epilog=exit_codes_help(ExitCode.OK, ExitCode.USAGE))
-@click.argument("before", type=click.Path(path_type=Path))
-@click.argument("after", type=click.Path(path_type=Path))
-@click.option("--system", default=PRODUCT, show_default=True, help="The system compared (in both reports, unless --before-system).")
-@click.option("--before-system", default=None, help="Another system of the first report to compare against, e.g. dense-only.")
-@click.option("--show-cases", is_flag=True, help="Also list the case ids gained and lost. Leave off for a locked suite while tuning.")
-def compare_command(before: Path, after: Path, system: str, before_system: str | None, show_cases: bool) -> None:
-    """Compare two `ldn-assistant eval` reports question by question (each a report directory or its report.json).
-
-    For each suite both ran: hit@1, hit@3 and status accuracy before and after, the questions gained and lost, the
-    exact McNemar p of that split, and a 95% interval for each figure.
-
-    \b
-    Examples:
-      ldn-assistant eval core holdout --report-dir /tmp/before   # then make the change
-      ldn-assistant eval core holdout --report-dir /tmp/after
-      ldn-assistant compare /tmp/before /tmp/after
-      ldn-assistant compare reports/eval reports/eval --before-system dense-only
-    """
-    try:
-        comparison = compare_reports(load_report(before), load_report(after), system=system, before_system=before_system)
-    except ReportError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(comparison_markdown(comparison, show_cases=show_cases), nl=False)

@@ -8,6 +8,7 @@ that.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 Z_95 = 1.959963984540054  # the standard normal's two-sided 95% point
@@ -49,3 +50,19 @@ def mcnemar_exact_p(gained: int, lost: int) -> float:
         return 1.0
     tail = sum(math.comb(n, i) for i in range(min(gained, lost) + 1)) / 2**n
     return min(1.0, 2 * tail)
+
+
+def mean_difference_interval(differences: Sequence[float], z: float = Z_95) -> Interval:
+    """A 95% interval for the mean of paired differences (after minus before, one per case), by the normal
+    approximation: mean +- z * sd / sqrt(n).
+
+    For graded measures such as nDCG@10, where a case can move a little or a lot: counting the cases that got better
+    and worse says which way, this says how far. Sound for the hundreds of claims of a SciFact split; on a handful of
+    cases the normal approximation is too narrow."""
+    n = len(differences)
+    if n < 2:
+        raise ValueError(f"an interval for a mean difference needs at least two cases, got {n}")
+    mean = sum(differences) / n
+    spread = math.sqrt(sum((d - mean) ** 2 for d in differences) / (n - 1))
+    half = z * spread / math.sqrt(n)
+    return Interval(mean - half, mean + half)

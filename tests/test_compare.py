@@ -39,9 +39,9 @@ def test_exact_mcnemar_counts_only_the_changed_cases():
         mcnemar_exact_p(-1, 2)
 
 
-def test_mean_difference_interval_is_the_normal_approximation():
-    interval = mean_difference_interval([0.1, 0.3])  # mean 0.2, sample sd sqrt(0.02)
-    half = 1.959964 * 0.02**0.5 / 2**0.5
+def test_mean_difference_interval_uses_students_t():
+    interval = mean_difference_interval([0.1, 0.3])  # mean 0.2, sample sd sqrt(0.02); t(0.975, 1 df) = 12.7062
+    half = 12.706205 * 0.02**0.5 / 2**0.5
     assert interval.low == pytest.approx(0.2 - half, abs=1e-6) and interval.high == pytest.approx(0.2 + half, abs=1e-6)
     assert mean_difference_interval([0.0, 0.0, 0.0]) == Interval(0.0, 0.0)
     with pytest.raises(ValueError, match="at least two cases, got 1"):
@@ -83,7 +83,7 @@ def _after():
 
 def test_comparison_counts_gains_and_losses_per_suite_and_overall():
     comparison = compare_reports(BEFORE, _after())
-    by = {(c.suite, c.measure): c for c in comparison.changes}
+    by = {(c.group, c.measure): c for c in comparison.changes}
     hit1, hit3, status = by["core", "hit@1"], by["core", "hit@3"], by["core", "status_accuracy"]
     assert (hit1.n, hit1.before, hit1.after, hit1.gained, hit1.lost) == (3, 1, 1, ("c",), ("a",))
     assert (hit3.n, hit3.before, hit3.after, hit3.gained, hit3.lost) == (3, 1, 3, ("b", "c"), ())
@@ -101,7 +101,7 @@ def test_comparison_counts_gains_and_losses_per_suite_and_overall():
 
 def test_another_system_of_the_first_report_can_be_the_baseline():
     comparison = compare_reports(BEFORE, _after(), before_system="dense-only")
-    hit3 = next(c for c in comparison.changes if (c.suite, c.measure) == ("core", "hit@3"))
+    hit3 = next(c for c in comparison.changes if (c.group, c.measure) == ("core", "hit@3"))
     assert hit3.before == 0 and hit3.after == 3
     assert comparison_markdown(comparison).startswith("# dense-only -> ldn-assistant: before -> after")
 
@@ -112,7 +112,7 @@ def test_a_suite_of_emergencies_has_no_hit_rows_and_a_suite_called_all_is_a_suit
     after["cases"][1]["got"]["ldn-assistant"]["status"] = "emergency"
     after["cases"].append(_case("new", "z", "answered", "answered", 1))
     comparison = compare_reports(emergencies, after)
-    assert [(c.suite, c.measure, c.n, c.before, c.after) for c in comparison.changes] == [("all", "status_accuracy", 2, 1, 2)]
+    assert [(c.group, c.measure, c.n, c.before, c.after) for c in comparison.changes] == [("all", "status_accuracy", 2, 1, 2)]
     assert comparison.only_after == ("new",) and "Only in the second report (left out): new." in comparison_markdown(comparison)
 
 
@@ -155,14 +155,14 @@ def test_the_command_reads_report_directories_and_names_a_bad_one(tmp_path):
     (tmp_path / "before").mkdir()
     (tmp_path / "before" / "report.json").write_text(json.dumps(BEFORE), encoding="utf-8")
     (tmp_path / "after.json").write_text(json.dumps(_after()), encoding="utf-8")
-    (tmp_path / "scifact.json").write_text(json.dumps({"systems": {}}), encoding="utf-8")
+    (tmp_path / "other.json").write_text(json.dumps({"systems": {}}), encoding="utf-8")
     (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
     assert load_report(tmp_path / "before") == BEFORE
     runner = CliRunner()
     ok = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / "after.json")])
     assert ok.exit_code == 0, ok.output
     assert "| core | hit@3 | 3 | 0.333 | 1.000 | 2 | 0 | 0.500 |" in ok.output
-    for bad, reason in (("missing", "no eval report at"), ("scifact.json", "is not a golden-suite eval report"), ("broken.json", "is not readable JSON")):
+    for bad, reason in (("missing", "no eval report at"), ("other.json", "is not a golden-suite eval report"), ("broken.json", "is not readable JSON")):
         result = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / bad)])
         assert result.exit_code == 2 and reason in result.output, result.output
 
@@ -197,23 +197,45 @@ def test_scifact_reports_compare_claim_by_claim():
     ndcg = graded[("all claims", "nDCG@10")]
     assert (ndcg.n, ndcg.better, ndcg.worse) == (4, ("c1", "c3"), ("c4",))
     assert ndcg.before_mean == pytest.approx(0.425) and ndcg.after_mean == pytest.approx(0.6)
-    # Differences 0.5, 0, 0.3, -0.1: mean 0.175, sample sd sqrt(0.2275 / 3).
-    half = 1.959964 * (0.2275 / 3) ** 0.5 / 2
+    # Differences 0.5, 0, 0.3, -0.1: mean 0.175, sample sd sqrt(0.2275 / 3); t(0.975, 3 df) = 3.182446.
+    half = 3.182446 * (0.2275 / 3) ** 0.5 / 2
     assert ndcg.difference.low == pytest.approx(0.175 - half, abs=1e-6) and ndcg.difference.high == pytest.approx(0.175 + half, abs=1e-6)
     assert ndcg.p_value == 1.0  # two higher, one lower
     recall = graded[("all claims", "recall@10")]
     assert (recall.better, recall.worse) == (("c3",), ())
-    hits = {(h.suite, h.measure): h for h in comparison.hits}
+    hits = {(h.group, h.measure): h for h in comparison.hits}
     # Rationale hits count the three claims with rationale sentences only.
     hit1, hit3 = hits[("all claims", "rationale hit@1")], hits[("all claims", "rationale hit@3")]
     assert (hit1.n, hit1.before, hit1.after, hit1.gained, hit1.lost) == (3, 1, 2, ("c1",), ())
     assert (hit3.before, hit3.after, hit3.gained, hit3.lost) == (2, 2, ("c1",), ("c4",))
-    # The claims whose abstracts no train claim cites get rows of their own.
+    # The claims whose abstracts no train claim cites, and the others, get rows of their own, as in the report.
     assert graded[("new abstracts", "nDCG@10")].n == 2 and hits[("new abstracts", "rationale hit@3")].n == 1
+    others = graded[("abstracts train cites", "nDCG@10")]
+    assert (others.n, others.before_mean, others.after_mean, others.worse) == (2, 0.6, 0.55, ("c4",))
+    assert comparison.notes == ()
     text = scifact_comparison_markdown(comparison)
-    assert "| all claims | nDCG@10 | 4 | 0.425 | 0.600 | 2 | 1 | 1.000 | -0.095 to +0.445 |" in text
+    assert "| all claims | nDCG@10 | 4 | 0.425 | 0.600 | 2 | 1 | 1.000 | -0.263 to +0.613 |" in text
     assert "| all claims | rationale hit@3 | 3 | 0.667 | 0.667 | 1 | 1 | 1.000 |" in text
     assert "c4" not in text and "c4" in scifact_comparison_markdown(comparison, show_cases=True)
+
+
+def test_scifact_groups_follow_the_reports_split_of_the_claims():
+    train_run = [copy.deepcopy(r) for r in (SCIFACT_BEFORE, SCIFACT_AFTER)]
+    for report in train_run:
+        report["apart_from_train"] = None  # a train run: no split by abstract
+    comparison = compare_scifact_reports(*train_run)
+    assert {g.group for g in comparison.graded} == {h.group for h in comparison.hits} == {"all claims"} and comparison.notes == ()
+    all_new = [copy.deepcopy(r) for r in (SCIFACT_BEFORE, SCIFACT_AFTER)]
+    for report in all_new:
+        report["apart_from_train"]["new_abstract_claims"] = ["c1", "c2", "c3", "c4"]
+    comparison = compare_scifact_reports(*all_new)
+    assert {g.group for g in comparison.graded} == {"all claims"}
+    assert comparison.notes == ("No rows by abstract: all 4 of the claims cite an abstract that no train claim cites.",)
+    one_claim = [_scifact([("c3", 0.0, 0.0, None, False)]), _scifact([("c3", 0.5, 1.0, None, False)])]
+    comparison = compare_scifact_reports(*one_claim)
+    assert comparison.graded == comparison.hits == ()
+    text = scifact_comparison_markdown(comparison)
+    assert "No nDCG@10 or recall@10 row for all claims: one claim" in text and "No rationale hit rows for all claims" in text
 
 
 def test_scifact_reports_of_other_runs_or_systems_are_refused():
@@ -225,10 +247,22 @@ def test_scifact_reports_of_other_runs_or_systems_are_refused():
     bad_rank["systems"][0]["per_claim"][0]["rationale_rank"] = 0
     twice = copy.deepcopy(SCIFACT_AFTER)
     twice["systems"][0]["per_claim"].append(twice["systems"][0]["per_claim"][0])
+    other_split = copy.deepcopy(SCIFACT_AFTER)
+    other_split["options"]["split"] = "train"
+    other_release = copy.deepcopy(SCIFACT_AFTER)
+    other_release["apart_from_train"]["new_abstract_claims"] = ["c1"]
+    no_per_claim = copy.deepcopy(SCIFACT_AFTER)
+    del no_per_claim["systems"][0]["per_claim"]
+    system_twice = copy.deepcopy(SCIFACT_AFTER)
+    system_twice["systems"].append(system_twice["systems"][0])
     for after, reason in (
-        (other_corpus, "ranked different claims or corpora (dev-200 against dev-1200)"),
+        (other_corpus, "ranked another corpus ({'n_docs': 200, 'splits': ['dev'], 'seed': 13} in the first, {'n_docs': 1200,"),
+        (other_split, "ranked another split (dev in the first, train in the second)"),
         (fewer_claims, "scored other claims (c3, c4)"),
-        (evidence_differs, "has rationale sentences in one report and none in the other"),
+        (evidence_differs, "claim 'c3' has rationale sentences in one report and none in the other"),
+        (other_release, "split the claims by abstract differently"),
+        (no_per_claim, "keeps no per-claim scores for 'ldn-assistant'"),
+        (system_twice, "lists system 'ldn-assistant' twice"),
         (bad_rank, "claim 1 is malformed"),
         (twice, "scores claim 'c1' twice"),
     ):
@@ -245,5 +279,11 @@ def test_the_command_compares_scifact_reports_and_refuses_a_mixed_pair(tmp_path)
     ok = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json")])
     assert ok.exit_code == 0, ok.output
     assert ok.output.startswith("# SciFact dev-200, ldn-assistant: before -> after") and "| new abstracts | nDCG@10 | 2 |" in ok.output
-    mixed = runner.invoke(main, ["compare", str(tmp_path / "golden.json"), str(tmp_path / "after.json")])
-    assert mixed.exit_code == 2 and "compare two reports of one kind" in mixed.output
+    for first, second, kinds in (
+        ("golden.json", "after.json", ("a golden-suite report", "a SciFact report")),
+        ("after.json", "golden.json", ("a SciFact report", "a golden-suite report")),
+    ):
+        mixed = runner.invoke(main, ["compare", str(tmp_path / first), str(tmp_path / second)])
+        assert mixed.exit_code == 2, mixed.output
+        said = " ".join(mixed.output.split())  # click wraps the message
+        assert f"{first} is {kinds[0]} and " in said and f"{second} {kinds[1]}: compare two reports of one kind" in said

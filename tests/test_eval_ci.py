@@ -94,7 +94,7 @@ def test_a_comparison_of_two_real_systems_agrees_with_the_report(core_run, tmp_p
     data = json.loads(written.json.read_text(encoding="utf-8"))
     comparison = compare_reports(data, data, before_system="dense-only")
     by = {c.measure: c for c in comparison.changes}
-    assert [c.suite for c in comparison.changes] == ["core"] * 3  # one suite: no overall row
+    assert [c.group for c in comparison.changes] == ["core"] * 3  # one suite: no overall row
     for measure, change in by.items():
         assert change.before_rate == pytest.approx(data["systems"]["dense-only"][measure])
         assert change.after_rate == pytest.approx(data["systems"]["ldn-assistant"][measure])

@@ -52,18 +52,24 @@ class Measure:
     success: Callable[[CaseRecord], bool]
 
 
+def hit_within(rank: int | None, k: int) -> bool:
+    """The first hit lies among the first k results (None: no hit at all)."""
+    return rank is not None and rank <= k
+
+
 MEASURES: tuple[Measure, ...] = (
-    Measure("hit@1", True, lambda c: c.first_hit_rank is not None and c.first_hit_rank <= 1),
-    Measure("hit@3", True, lambda c: c.first_hit_rank is not None and c.first_hit_rank <= 3),
+    Measure("hit@1", True, lambda c: hit_within(c.first_hit_rank, 1)),
+    Measure("hit@3", True, lambda c: hit_within(c.first_hit_rank, 3)),
     Measure("status_accuracy", False, lambda c: c.status == c.expected_status),
 )
 
 
 @dataclass(frozen=True)
 class MeasureChange:
-    """One measure of one suite, before and after, over the same questions."""
+    """One yes/no measure of one group of cases (a suite, all suites, a group of SciFact claims), before and after,
+    over the same cases."""
 
-    suite: str
+    group: str
     measure: str
     n: int  # questions counted (answerable ones for hit@k)
     before: int  # questions the first run got
@@ -116,6 +122,7 @@ def read_report(path: Path) -> dict[str, Any]:
 
 
 def check_golden_report(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """The report itself if it is a golden-suite report (it has the 'cases' list the comparison reads)."""
     if not isinstance(data.get("cases"), list):
         raise ReportError(f"{where} is not a golden-suite eval report (it has no 'cases' list)")
     return data
@@ -178,7 +185,7 @@ def _change(label: str, measure: Measure, pairs: list[tuple[str, CaseRecord, Cas
     """One measure over (id, before, after) pairs of the same cases."""
     outcomes = [(cid, measure.success(b), measure.success(a)) for cid, b, a in pairs]
     return MeasureChange(
-        suite=label,
+        group=label,
         measure=measure.name,
         n=len(outcomes),
         before=sum(b for _, b, _ in outcomes),
@@ -223,19 +230,33 @@ def format_p(value: float) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def comparison_markdown(comparison: Comparison, show_cases: bool = False) -> str:
-    who = comparison.after_system if comparison.before_system == comparison.after_system else f"{comparison.before_system} -> {comparison.after_system}"
+def systems_label(before_system: str, after_system: str) -> str:
+    """The heading's name for what was compared: one system, or a baseline and the system set against it."""
+    return after_system if before_system == after_system else f"{before_system} -> {after_system}"
+
+
+def measure_change_table(changes: tuple[MeasureChange, ...], group_heading: str) -> list[str]:
+    """The Markdown table of yes/no measures, one row per group and measure."""
     out = [
-        f"# {who}: before -> after",
-        "",
-        "| suite | measure | n | before | after | gained | lost | p (exact McNemar) | before, 95% | after, 95% |",
+        f"| {group_heading} | measure | n | before | after | gained | lost | p (exact McNemar) | before, 95% | after, 95% |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for c in comparison.changes:
-        out.append(
-            f"| {c.suite} | {c.measure} | {c.n} | {c.before_rate:.3f} | {c.after_rate:.3f} | {len(c.gained)} | {len(c.lost)} "
-            f"| {format_p(c.p_value)} | {c.before_interval} | {c.after_interval} |"
-        )
+    out += [
+        f"| {c.group} | {c.measure} | {c.n} | {c.before_rate:.3f} | {c.after_rate:.3f} | {len(c.gained)} | {len(c.lost)} "
+        f"| {format_p(c.p_value)} | {c.before_interval} | {c.after_interval} |"
+        for c in changes
+    ]
+    return out
+
+
+def changed_cases_line(group: str, measure: str, up: tuple[str, ...], down: tuple[str, ...], words: tuple[str, str] = ("gained", "lost")) -> str:
+    """One line of --show-cases: the ids that went each way."""
+    return f"- {group} {measure}: {words[0]} {', '.join(up) or '-'}; {words[1]} {', '.join(down) or '-'}"
+
+
+def comparison_markdown(comparison: Comparison, show_cases: bool = False) -> str:
+    out = [f"# {systems_label(comparison.before_system, comparison.after_system)}: before -> after", ""]
+    out += measure_change_table(comparison.changes, "suite")
     out += [
         "",
         "p: the chance of a split of the changed questions at least this uneven if the change did nothing; "
@@ -246,7 +267,5 @@ def comparison_markdown(comparison: Comparison, show_cases: bool = False) -> str
             out += ["", f"{label}: {', '.join(suites)}."]
     if show_cases:
         out += ["", "## Questions that changed", ""]
-        for c in comparison.changes:
-            if c.suite != ALL_SUITES and (c.gained or c.lost):
-                out.append(f"- {c.suite} {c.measure}: gained {', '.join(c.gained) or '-'}; lost {', '.join(c.lost) or '-'}")
+        out += [changed_cases_line(c.group, c.measure, c.gained, c.lost) for c in comparison.changes if c.group != ALL_SUITES and (c.gained or c.lost)]
     return "\n".join(out) + "\n"

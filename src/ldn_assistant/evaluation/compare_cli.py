@@ -17,7 +17,8 @@ def comparison_text(before: Path, after: Path, system: str = PRODUCT, before_sys
     cannot be compared."""
     old, new = read_report(before), read_report(after)
     if is_scifact_report(old) != is_scifact_report(new):
-        raise ReportError("one report is SciFact's and the other the golden suites': compare two reports of one kind")
+        kinds = {True: "a SciFact report", False: "a golden-suite report"}
+        raise ReportError(f"{before} is {kinds[is_scifact_report(old)]} and {after} {kinds[is_scifact_report(new)]}: compare two reports of one kind")
     if is_scifact_report(old):
         return scifact_comparison_markdown(compare_scifact_reports(old, new, system=system, before_system=before_system), show_cases=show_cases)
     comparison = compare_reports(check_golden_report(old, str(before)), check_golden_report(new, str(after)), system=system, before_system=before_system)

@@ -22,7 +22,16 @@ for attempt in 1 2 3; do \
 	done
 endef
 
+# A new venv takes about 2.8 GB and pip's cache up to 1 GB more. With the disk nearly full, downloads broke off
+# part-way and pip blamed the network (seen here with 168 MB free), so a first install says what is wrong up front.
+INSTALL_NEEDS_MB := 4000
+
 $(STAMP): pyproject.toml
+	@free_mb=$$(df -Pk . | awk 'NR == 2 {print int($$4 / 1024)}'); \
+	if [ ! -x $(BIN)/python ] && [ "$$free_mb" -lt $(INSTALL_NEEDS_MB) ]; then \
+	  echo "Only $$free_mb MB free on the disk that holds $(VENV); the install needs about $(INSTALL_NEEDS_MB) MB. Free some space, then run make again." >&2; \
+	  exit 1; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(call pip_install_with_retries,--upgrade pip)
 	# The CPU build of torch first, pinned: unpinned, pip would pull several GB of CUDA wheels.

@@ -71,10 +71,10 @@ class MeasureChange:
 
     group: str
     measure: str
-    n: int  # questions counted (answerable ones for hit@k)
-    before: int  # questions the first run got
+    n: int  # cases counted: answerable questions for hit@k, claims with rationale sentences for rationale hits
+    before: int  # cases the first run got
     after: int
-    gained: tuple[str, ...]  # case ids got after and not before
+    gained: tuple[str, ...]  # case (or claim) ids got after and not before
     lost: tuple[str, ...]
 
     @property

@@ -15,6 +15,7 @@ from ldn_assistant.cli import main
 from ldn_assistant.evaluation.compare import ReportError, compare_reports, comparison_markdown, load_report
 from ldn_assistant.evaluation.scifact_compare import compare_scifact_reports, scifact_comparison_markdown
 from ldn_assistant.evaluation.significance import Interval, mcnemar_exact_p, mean_difference_interval, wilson_interval
+from ldn_assistant.evaluation.triage_compare import compare_triage, triage_comparison_markdown
 
 
 def test_wilson_interval_matches_hand_computed_values():
@@ -287,3 +288,60 @@ def test_the_command_compares_scifact_reports_and_refuses_a_mixed_pair(tmp_path)
         assert mixed.exit_code == 2, mixed.output
         said = " ".join(mixed.output.split())  # click wraps the message
         assert f"{first} is {kinds[0]} and " in said and f"{second} {kinds[1]}: compare two reports of one kind" in said
+
+
+# --- the triage of two golden-suite reports, message by message ----------------------------------------------------
+
+
+def _triage(sets):
+    """The report's triage section, cut to what the comparison reads; sets maps a set to
+    (emergencies, missed ids, other messages, falsely flagged ids) of the layered system."""
+    return {
+        "profile": {"name": "test", "version": "1", "digest": "x"},
+        "halves": {
+            name: {"layered": {"emergencies": e, "missed": list(missed), "non_emergencies": o, "false_alarms": list(alarms)}}
+            for name, (e, missed, o, alarms) in sets.items()
+        },
+    }
+
+
+def test_triage_compares_recall_and_specificity_per_set():
+    before = {**BEFORE, "triage": _triage({"locked": (10, ["e1", "e2"], 8, ["o1"]), "dev": (4, [], 0, [])})}
+    after = {**_after(), "triage": _triage({"locked": (10, ["e2", "e3", "e4"], 8, []), "dev": (4, [], 0, []), "new": (3, [], 3, [])})}
+    comparison = compare_triage(before, after)
+    rows = {(c.group, c.measure): c for c in comparison.changes}
+    recall, specificity = rows[("locked", "recall")], rows[("locked", "specificity")]
+    assert (recall.n, recall.before, recall.after, recall.gained, recall.lost) == (10, 8, 7, ("e1",), ("e3", "e4"))
+    assert (specificity.n, specificity.before, specificity.after, specificity.gained, specificity.lost) == (8, 7, 8, ("o1",), ())
+    # A set of emergencies only has no specificity row; a set in one report only is left out.
+    assert set(rows) == {("locked", "recall"), ("locked", "specificity"), ("dev", "recall")}
+    text = "\n".join(triage_comparison_markdown(comparison))
+    assert "| locked | recall | 10 | 0.800 | 0.700 | 1 | 2 | 1.000 |" in text and "e3" not in text
+    assert "- locked recall: gained e1; lost e3, e4" in "\n".join(triage_comparison_markdown(comparison, show_cases=True))
+
+
+def test_triage_of_other_sets_or_none_is_refused_or_left_out():
+    before = {**BEFORE, "triage": _triage({"locked": (10, [], 8, [])})}
+    with pytest.raises(ReportError, match=re.escape("triage set 'locked' holds 10 emergencies and 8 other messages in the first report, 9 and 8")):
+        compare_triage(before, {**BEFORE, "triage": _triage({"locked": (9, [], 8, [])})})
+    with pytest.raises(ReportError, match="missed and false_alarms lists of ids within them"):
+        compare_triage(before, {**BEFORE, "triage": _triage({"locked": (1, ["a", "b"], 8, [])})})
+    with pytest.raises(ReportError, match="lacks system 'patterns-only'"):
+        compare_triage(before, before, system="patterns-only")
+    assert compare_triage(BEFORE, before).left_out == "Triage left out: the first report has none (a run with --no-triage)."
+    assert compare_triage(BEFORE, BEFORE).left_out == "Triage left out: neither report has any (a run with --no-triage)."
+    assert "Triage left out: the first report has none" in "\n".join(triage_comparison_markdown(compare_triage(BEFORE, before)))
+
+
+def test_the_command_adds_triage_for_one_system_and_leaves_it_out_for_two(tmp_path):
+    before = {**BEFORE, "triage": _triage({"locked": (10, ["e1"], 8, [])})}
+    after = {**_after(), "triage": _triage({"locked": (10, [], 8, [])})}
+    (tmp_path / "before.json").write_text(json.dumps(before), encoding="utf-8")
+    (tmp_path / "after.json").write_text(json.dumps(after), encoding="utf-8")
+    runner = CliRunner()
+    one = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json")])
+    assert one.exit_code == 0, one.output
+    assert "## Emergency triage (layered), message by message" in one.output and "| locked | recall | 10 | 0.900 | 1.000 | 1 | 0 |" in one.output
+    two = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json"), "--before-system", "dense-only"])
+    assert two.exit_code == 0, two.output
+    assert "Triage left out: two answer systems share one run's triage." in two.output and "| locked | recall |" not in two.output

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from ldn_assistant import safety, triage
 from ldn_assistant.domains import EMERGENCY_CATEGORIES, ProfileError, load_profile
 from ldn_assistant.domains.profile import load_profile_file
+from ldn_assistant.evaluation.triage_compare import compare_triage
 from ldn_assistant.evaluation.triage_eval import HALVES, LAYERED, REGEX_BASELINE, load_triage_suite, run_triage
 from ldn_assistant.triage import EmergencyDetector, SemanticLayer
 from ldn_assistant.triage_classifier import flat_size, layer_sizes, train_on_features
@@ -512,3 +513,19 @@ def test_held_out_recall_is_locked_in(assistant, held_out):
         assert layered.recall_by_category[category] >= floor, category
     assert layered.false_alarm_rate <= false_alarm_ceiling, layered.false_alarms
     assert layered.recall > baseline.recall + 0.3  # the layered triage is far beyond the old regexes
+
+
+@pytest.mark.slow
+def test_a_comparison_of_two_real_triage_systems_agrees_with_the_report(assistant):
+    """The layered triage against the old regexes, message by message, on one real run of the dev set: the counts
+    must give back the report's own recall and false-alarm rate, and the layered triage must catch far more."""
+    report = {"triage": run_triage(assistant, TRIAGE, halves=("dev",)).to_dict()}
+    comparison = compare_triage(report, report, system=LAYERED, before_system=REGEX_BASELINE)
+    rows = {(c.group, c.measure): c for c in comparison.changes}
+    assert set(rows) == {("dev", "recall"), ("dev", "specificity")}
+    scores = report["triage"]["halves"]["dev"]
+    for system, side in ((REGEX_BASELINE, "before"), (LAYERED, "after")):
+        assert getattr(rows[("dev", "recall")], f"{side}_rate") == pytest.approx(scores[system]["recall"], abs=1e-4)
+        assert getattr(rows[("dev", "specificity")], f"{side}_rate") == pytest.approx(1 - scores[system]["false_alarm_rate"], abs=1e-4)
+    recall = rows[("dev", "recall")]
+    assert len(recall.gained) > 10 * max(1, len(recall.lost)) and recall.p_value < 0.001

@@ -10,6 +10,7 @@ from ..cli_options import ExitCode, exit_codes_help
 from ..product import NAME as PRODUCT
 from .compare import ReportError, check_golden_report, compare_reports, comparison_markdown, read_report
 from .scifact_compare import compare_scifact_reports, is_scifact_report, scifact_comparison_markdown
+from .triage_compare import compare_triage, triage_comparison_markdown
 
 
 def comparison_text(before: Path, after: Path, system: str = PRODUCT, before_system: str | None = None, show_cases: bool = False) -> str:
@@ -22,7 +23,11 @@ def comparison_text(before: Path, after: Path, system: str = PRODUCT, before_sys
     if is_scifact_report(old):
         return scifact_comparison_markdown(compare_scifact_reports(old, new, system=system, before_system=before_system), show_cases=show_cases)
     comparison = compare_reports(check_golden_report(old, str(before)), check_golden_report(new, str(after)), system=system, before_system=before_system)
-    return comparison_markdown(comparison, show_cases=show_cases)
+    if comparison.before_system == comparison.after_system:
+        triage = triage_comparison_markdown(compare_triage(old, new), show_cases=show_cases)
+    else:  # triage runs before retrieval: every answer system of one run shares it
+        triage = ["", "Triage left out: two answer systems share one run's triage."]
+    return comparison_markdown(comparison, show_cases=show_cases) + "\n".join(triage) + "\n"
 
 
 @click.command("compare", epilog=exit_codes_help(ExitCode.OK, ExitCode.USAGE))
@@ -35,7 +40,8 @@ def compare_command(before: Path, after: Path, system: str, before_system: str |
     """Compare two eval reports case by case (each a report directory or its report.json).
 
     Golden-suite reports (`ldn-assistant eval`): for each suite both ran, hit@1, hit@3 and status accuracy before and
-    after, the questions gained and lost, the exact McNemar p of that split, and a 95% interval for each figure.
+    after, the questions gained and lost, the exact McNemar p of that split, and a 95% interval for each figure; then
+    for each triage set, the triage's recall and specificity the same way.
 
     SciFact reports (`ldn-assistant eval --suite scifact`): nDCG@10 and recall@10 with the claims that scored higher
     and lower, the sign test's p and a 95% interval for the mean difference; rationale hit@1 and hit@3 as above.

@@ -293,11 +293,12 @@ def test_the_command_compares_scifact_reports_and_refuses_a_mixed_pair(tmp_path)
 # --- the triage of two golden-suite reports, message by message ----------------------------------------------------
 
 
-def _triage(sets):
+def _triage(sets, digests=None):
     """The report's triage section, cut to what the comparison reads; sets maps a set to
     (emergencies, missed ids, other messages, falsely flagged ids) of the layered system."""
     return {
         "profile": {"name": "test", "version": "1", "digest": "x"},
+        **({"digests": digests} if digests is not None else {}),
         "halves": {
             name: {"layered": {"emergencies": e, "missed": list(missed), "non_emergencies": o, "false_alarms": list(alarms)}}
             for name, (e, missed, o, alarms) in sets.items()
@@ -306,42 +307,56 @@ def _triage(sets):
 
 
 def test_triage_compares_recall_and_specificity_per_set():
-    before = {**BEFORE, "triage": _triage({"locked": (10, ["e1", "e2"], 8, ["o1"]), "dev": (4, [], 0, [])})}
+    before = {**BEFORE, "triage": _triage({"locked": (10, ["e1", "e2"], 8, ["o1"]), "dev": (4, ["d1"], 0, []), "gone": (2, [], 2, [])})}
     after = {**_after(), "triage": _triage({"locked": (10, ["e2", "e3", "e4"], 8, []), "dev": (4, [], 0, []), "new": (3, [], 3, [])})}
     comparison = compare_triage(before, after)
     rows = {(c.group, c.measure): c for c in comparison.changes}
     recall, specificity = rows[("locked", "recall")], rows[("locked", "specificity")]
     assert (recall.n, recall.before, recall.after, recall.gained, recall.lost) == (10, 8, 7, ("e1",), ("e3", "e4"))
     assert (specificity.n, specificity.before, specificity.after, specificity.gained, specificity.lost) == (8, 7, 8, ("o1",), ())
-    # A set of emergencies only has no specificity row; a set in one report only is left out.
+    # A set of emergencies only has no specificity row; a set in one report only is left out, and named.
     assert set(rows) == {("locked", "recall"), ("locked", "specificity"), ("dev", "recall")}
+    assert comparison.skipped == ("gone: only in the first report", "new: only in the second report")
     text = "\n".join(triage_comparison_markdown(comparison))
     assert "| locked | recall | 10 | 0.800 | 0.700 | 1 | 2 | 1.000 |" in text and "e3" not in text
-    assert "- locked recall: gained e1; lost e3, e4" in "\n".join(triage_comparison_markdown(comparison, show_cases=True))
+    assert "Triage sets left out: gone: only in the first report; new: only in the second report." in text
+    # --show-cases lists the ids of the sets tuned on (dev) only: locked is held out.
+    shown = "\n".join(triage_comparison_markdown(comparison, show_cases=True))
+    assert "- dev recall: gained d1; lost -" in shown and "e1" not in shown and "e3" not in shown and "held-out sets' ids are withheld" in shown
 
 
-def test_triage_of_other_sets_or_none_is_refused_or_left_out():
-    before = {**BEFORE, "triage": _triage({"locked": (10, [], 8, [])})}
-    with pytest.raises(ReportError, match=re.escape("triage set 'locked' holds 10 emergencies and 8 other messages in the first report, 9 and 8")):
-        compare_triage(before, {**BEFORE, "triage": _triage({"locked": (9, [], 8, [])})})
-    with pytest.raises(ReportError, match="missed and false_alarms lists of ids within them"):
-        compare_triage(before, {**BEFORE, "triage": _triage({"locked": (1, ["a", "b"], 8, [])})})
-    with pytest.raises(ReportError, match="lacks system 'patterns-only'"):
+def test_triage_sets_that_differ_are_left_out_and_bad_ones_refused():
+    before = {**BEFORE, "triage": _triage({"locked": (10, [], 8, []), "dev": (4, [], 4, [])})}
+    fewer = compare_triage(before, {**BEFORE, "triage": _triage({"locked": (9, [], 8, []), "dev": (4, ["d1"], 4, [])})})
+    assert fewer.skipped == ("locked: 10 emergencies and 8 other messages in the first report, 9 and 8 in the second",)
+    assert [(c.group, c.measure, c.after) for c in fewer.changes] == [("dev", "recall", 3), ("dev", "specificity", 4)]
+    fingerprinted = {**BEFORE, "triage": _triage({"locked": (10, [], 8, [])}, digests={"locked": "aaaa"})}
+    reworded = {**BEFORE, "triage": _triage({"locked": (10, [], 8, [])}, digests={"locked": "bbbb"})}
+    assert compare_triage(fingerprinted, reworded).skipped == ("locked: its messages differ between the reports (another version of the set file)",)
+    assert "No triage set could be compared." in "\n".join(triage_comparison_markdown(compare_triage(fingerprinted, reworded)))
+    # A report written before the fingerprints is checked by its counts only.
+    assert [(c.group, c.measure, c.n) for c in compare_triage(fingerprinted, before).changes] == [("locked", "recall", 10), ("locked", "specificity", 8)]
+    for bad in ((1, ["a", "b"], 8, []), (10, ["a", "a"], 8, []), (10, [], -1, [])):
+        with pytest.raises(ReportError, match="lists of distinct ids within them"):
+            compare_triage(before, {**BEFORE, "triage": _triage({"locked": bad})})
+    with pytest.raises(ReportError, match=re.escape("triage set 'locked' has no system 'patterns-only' (it ran: layered)")):
         compare_triage(before, before, system="patterns-only")
     assert compare_triage(BEFORE, before).left_out == "Triage left out: the first report has none (a run with --no-triage)."
     assert compare_triage(BEFORE, BEFORE).left_out == "Triage left out: neither report has any (a run with --no-triage)."
     assert "Triage left out: the first report has none" in "\n".join(triage_comparison_markdown(compare_triage(BEFORE, before)))
 
 
-def test_the_command_adds_triage_for_one_system_and_leaves_it_out_for_two(tmp_path):
+def test_the_command_compares_the_triage_of_two_runs_and_not_of_one(tmp_path):
     before = {**BEFORE, "triage": _triage({"locked": (10, ["e1"], 8, [])})}
     after = {**_after(), "triage": _triage({"locked": (10, [], 8, [])})}
     (tmp_path / "before.json").write_text(json.dumps(before), encoding="utf-8")
     (tmp_path / "after.json").write_text(json.dumps(after), encoding="utf-8")
     runner = CliRunner()
-    one = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json")])
-    assert one.exit_code == 0, one.output
-    assert "## Emergency triage (layered), message by message" in one.output and "| locked | recall | 10 | 0.900 | 1.000 | 1 | 0 |" in one.output
-    two = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json"), "--before-system", "dense-only"])
-    assert two.exit_code == 0, two.output
-    assert "Triage left out: two answer systems share one run's triage." in two.output and "| locked | recall |" not in two.output
+    for extra in ([], ["--before-system", "dense-only"]):  # the answer system picked; each run's triage either way
+        result = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "after.json"), *extra])
+        assert result.exit_code == 0, result.output
+        assert "## Emergency triage (layered), message by message" in result.output
+        assert "| locked | recall | 10 | 0.900 | 1.000 | 1 | 0 |" in result.output
+    same = runner.invoke(main, ["compare", str(tmp_path / "before.json"), str(tmp_path / "before.json"), "--before-system", "dense-only"])
+    assert same.exit_code == 0, same.output
+    assert "Triage left out: both reports are the same run" in same.output and "| locked | recall |" not in same.output

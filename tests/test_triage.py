@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from ldn_assistant import safety, triage
 from ldn_assistant.domains import EMERGENCY_CATEGORIES, ProfileError, load_profile
 from ldn_assistant.domains.profile import load_profile_file
 from ldn_assistant.evaluation.triage_compare import compare_triage
-from ldn_assistant.evaluation.triage_eval import HALVES, LAYERED, REGEX_BASELINE, load_triage_suite, run_triage
-from ldn_assistant.triage import EmergencyDetector, SemanticLayer
+from ldn_assistant.evaluation.triage_eval import HALVES, LAYERED, REGEX_BASELINE, TriageCase, TriageReport, cases_digest, load_triage_suite, run_triage, score
+from ldn_assistant.triage import EmergencyDetector, EmergencySignal, SemanticLayer
 from ldn_assistant.triage_classifier import flat_size, layer_sizes, train_on_features
 
 TRIAGE = Path(__file__).resolve().parents[1] / "evals" / "triage"
@@ -515,11 +516,46 @@ def test_held_out_recall_is_locked_in(assistant, held_out):
     assert layered.recall > baseline.recall + 0.3  # the layered triage is far beyond the old regexes
 
 
+def test_a_sets_fingerprint_follows_its_messages_and_labels():
+    two = [TriageCase("b", "Chest pain now", "emergency", "chest_pain_stroke"), TriageCase("a", "Is LDN safe?", "routine", "everyday")]
+    # Pinned: reports keep these, so a new encoding would make every older report look like another set.
+    assert cases_digest(two) == "a75043184296fef1"
+    assert cases_digest(two[::-1]) == cases_digest(two)  # matched by id, so the file's order does not matter
+    cases = load_triage_suite(TRIAGE / "dev.jsonl")
+    first = cases[0]
+    for changed in (replace(first, text=first.text + " "), replace(first, expected="routine" if first.expected != "routine" else "risk")):
+        assert cases_digest([changed, *cases[1:]]) != cases_digest(cases)
+    assert cases_digest(cases[1:]) != cases_digest(cases)
+
+
+def test_the_triage_comparison_reads_what_the_report_writes():
+    """Scored, written as the report writes it (to_dict, then JSON), read back: the comparison's counts are the
+    report's own rates. No model needed: the signals are made here."""
+    cases = [
+        TriageCase("e1", "one", "emergency", "overdose_breathing"),
+        TriageCase("e2", "two", "emergency", "seizure"),
+        TriageCase("r1", "three", "routine", "everyday"),
+        TriageCase("r2", "four", "risk", "seizure"),
+    ]
+
+    def written(flags):
+        scores = score(cases, [EmergencySignal(flag, False) for flag in flags])
+        report = TriageReport({"name": "t"}, {"dev": {LAYERED: scores}}, {"dev": cases_digest(cases)})
+        return json.loads(json.dumps({"triage": report.to_dict()})), scores
+
+    (before, old), (after, new) = written([True, False, True, False]), written([True, True, False, False])
+    rows = {c.measure: c for c in compare_triage(before, after).changes}
+    assert rows["recall"].before_rate == old.recall == 0.5 and rows["recall"].after_rate == new.recall == 1.0
+    assert rows["specificity"].before_rate == 1 - old.false_alarm_rate == 0.5 and rows["specificity"].after_rate == 1.0
+    assert (rows["recall"].gained, rows["specificity"].gained, rows["recall"].lost) == (("e2",), ("r1",), ())
+
+
 @pytest.mark.slow
 def test_a_comparison_of_two_real_triage_systems_agrees_with_the_report(assistant):
     """The layered triage against the old regexes, message by message, on one real run of the dev set: the counts
     must give back the report's own recall and false-alarm rate, and the layered triage must catch far more."""
     report = {"triage": run_triage(assistant, TRIAGE, halves=("dev",)).to_dict()}
+    assert report["triage"]["digests"] == {"dev": cases_digest(load_triage_suite(TRIAGE / "dev.jsonl"))}
     comparison = compare_triage(report, report, system=LAYERED, before_system=REGEX_BASELINE)
     rows = {(c.group, c.measure): c for c in comparison.changes}
     assert set(rows) == {("dev", "recall"), ("dev", "specificity")}

@@ -23,10 +23,10 @@ def comparison_text(before: Path, after: Path, system: str = PRODUCT, before_sys
     if is_scifact_report(old):
         return scifact_comparison_markdown(compare_scifact_reports(old, new, system=system, before_system=before_system), show_cases=show_cases)
     comparison = compare_reports(check_golden_report(old, str(before)), check_golden_report(new, str(after)), system=system, before_system=before_system)
-    if comparison.before_system == comparison.after_system:
+    if old == new:  # one run twice (e.g. with --before-system): its answer systems all share one triage
+        triage = ["", "## Emergency triage", "", "Triage left out: both reports are the same run, so its triage is the same on both sides."]
+    else:  # --before-system picks an answer system; the triage compared is the layered one of each run
         triage = triage_comparison_markdown(compare_triage(old, new), show_cases=show_cases)
-    else:  # triage runs before retrieval: every answer system of one run shares it
-        triage = ["", "Triage left out: two answer systems share one run's triage."]
     return comparison_markdown(comparison, show_cases=show_cases) + "\n".join(triage) + "\n"
 
 

@@ -11,6 +11,7 @@ Each line: {"id", "text", "expected": "emergency" | "risk" | "routine", "categor
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -129,17 +130,28 @@ def triage_systems(assistant: Assistant) -> dict[str, Callable[[str], EmergencyS
     }
 
 
+def cases_digest(cases: list[TriageCase]) -> str:
+    """A short fingerprint of a set's messages and labels: two reports with the same one scored the same messages, so
+    the ids they list as missed or falsely flagged can be set against each other (triage_compare). Sorted by id, as
+    the comparison matches messages by id: re-ordering a file changes nothing. Reports keep these, so the encoding
+    must not change (a test pins it)."""
+    rows = sorted([c.id, c.text, c.expected, c.category] for c in cases)
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class TriageReport:
     """Every system on every half, with the profile the figures were made with."""
 
     profile: dict[str, object]
     halves: dict[str, dict[str, TriageMetrics]]  # half -> system -> metrics
+    digests: dict[str, str] = field(default_factory=dict)  # half -> cases_digest of its file
 
     def to_dict(self) -> dict[str, object]:
         return {
             "profile": self.profile,
             "descriptions": TRIAGE_DESCRIPTIONS,
+            "digests": self.digests,
             "halves": {h: {s: m.to_dict() for s, m in systems.items()} for h, systems in self.halves.items()},
         }
 
@@ -147,10 +159,12 @@ class TriageReport:
 def run_triage(assistant: Assistant, folder: Path = TRIAGE_DIR, halves: tuple[str, ...] = HALVES) -> TriageReport:
     systems = triage_systems(assistant)
     results: dict[str, dict[str, TriageMetrics]] = {}
+    digests: dict[str, str] = {}
     for half in halves:
         cases = load_triage_suite(folder / f"{half}.jsonl")
         results[half] = {name: score(cases, [judge(c.text) for c in cases]) for name, judge in systems.items()}
-    return TriageReport(assistant.profile.to_dict(), results)
+        digests[half] = cases_digest(cases)
+    return TriageReport(assistant.profile.to_dict(), results, digests)
 
 
 def triage_markdown(data: dict) -> list[str]:

@@ -181,12 +181,11 @@ def _check_same_cases(old: dict[str, dict[str, CaseRecord]], new: dict[str, dict
                 raise ReportError(f"suite {suite!r}, case {case_id!r}: its question or expected answer differs between the reports")
 
 
-def _change(label: str, measure: Measure, pairs: list[tuple[str, CaseRecord, CaseRecord]]) -> MeasureChange:
-    """One measure over (id, before, after) pairs of the same cases."""
-    outcomes = [(cid, measure.success(b), measure.success(a)) for cid, b, a in pairs]
+def paired_change(group: str, measure: str, outcomes: list[tuple[str, bool, bool]]) -> MeasureChange:
+    """A yes/no measure over (id, got before, got after) outcomes of the same cases."""
     return MeasureChange(
-        group=label,
-        measure=measure.name,
+        group=group,
+        measure=measure,
         n=len(outcomes),
         before=sum(b for _, b, _ in outcomes),
         after=sum(a for _, _, a in outcomes),
@@ -216,7 +215,7 @@ def compare_reports(before: dict[str, Any], after: dict[str, Any], system: str =
                 if case.answerable or not measure.answerable_only
             ]
             if pairs:  # a suite of emergencies only has no hit@k
-                changes.append(_change(label, measure, pairs))
+                changes.append(paired_change(label, measure.name, [(cid, measure.success(b), measure.success(a)) for cid, b, a in pairs]))
     return Comparison(
         before_system=before_system,
         after_system=system,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..product import NAME as PRODUCT
-from .compare import MeasureChange, ReportError, changed_cases_line, format_p, hit_within, is_rank_or_none, measure_change_table, systems_label
+from .compare import MeasureChange, ReportError, changed_cases_line, format_p, hit_within, is_rank_or_none, measure_change_table, paired_change, systems_label
 from .significance import Interval, mcnemar_exact_p, mean_difference_interval
 
 ALL_CLAIMS = "all claims"
@@ -152,15 +152,8 @@ def _groups(old: dict[str, ClaimRecord], apart: frozenset[str] | None) -> tuple[
 
 
 def _hit_change(group: str, k: int, pairs: list[tuple[ClaimRecord, ClaimRecord]]) -> MeasureChange:
-    return MeasureChange(
-        group=group,
-        measure=f"rationale hit@{k}",
-        n=len(pairs),
-        before=sum(hit_within(b.rationale_rank, k) for b, _ in pairs),
-        after=sum(hit_within(a.rationale_rank, k) for _, a in pairs),
-        gained=tuple(a.claim_id for b, a in pairs if hit_within(a.rationale_rank, k) and not hit_within(b.rationale_rank, k)),
-        lost=tuple(a.claim_id for b, a in pairs if hit_within(b.rationale_rank, k) and not hit_within(a.rationale_rank, k)),
-    )
+    outcomes = [(a.claim_id, hit_within(b.rationale_rank, k), hit_within(a.rationale_rank, k)) for b, a in pairs]
+    return paired_change(group, f"rationale hit@{k}", outcomes)
 
 
 def _graded_change(group: str, measure: str, score: Callable[[ClaimRecord], float], pairs: list[tuple[ClaimRecord, ClaimRecord]]) -> GradedChange:
